@@ -1,0 +1,1 @@
+"""Emulators of the three upstream APIs, for development, the demo and tests."""

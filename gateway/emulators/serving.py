@@ -1,0 +1,99 @@
+"""Serve ASGI apps on loopback: the three emulators, alone or beside the gateway.
+
+| helper | used by |
+| --- | --- |
+| ``build_emulators()`` | ``gateway emulate``, ``gateway serve`` without upstream URLs, tests |
+| ``bind_socket()`` + ``make_server()`` | running several servers in one event loop |
+| ``BackgroundServer`` | tests and benchmarks: one app in a thread, on a free port |
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from starlette.applications import Starlette
+
+from gateway.emulators import citrusad, omnicommerce, pim
+
+__all__ = [
+    "EMULATOR_NAMES",
+    "BackgroundServer",
+    "Emulators",
+    "bind_socket",
+    "build_emulators",
+    "make_server",
+]
+
+EMULATOR_NAMES = ("pim", "omnicommerce", "citrusad")
+
+
+@dataclass(frozen=True, slots=True)
+class Emulators:
+    """The three emulator apps, each with ``state.log``, ``state.faults`` and ``state.store``."""
+
+    pim: Starlette
+    omnicommerce: Starlette
+    citrusad: Starlette
+
+    def items(self) -> list[tuple[str, Starlette]]:
+        return [(name, getattr(self, name)) for name in EMULATOR_NAMES]
+
+
+def build_emulators(*, seed: bool = True) -> Emulators:
+    """Fresh emulators, seeded with the demo data unless ``seed`` is false."""
+    return Emulators(
+        pim=pim.create_app(seed=seed),
+        omnicommerce=omnicommerce.create_app(seed=seed),
+        citrusad=citrusad.create_app(seed=seed),
+    )
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket; port 0 picks a free one, read it back with ``getsockname()``."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server:
+    """A uvicorn server for ``app``; start it with ``await server.serve(sockets=[sock])``."""
+    config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+    return uvicorn.Server(config)
+
+
+class BackgroundServer:
+    """One app served on a free loopback port from a daemon thread, until ``stop()``."""
+
+    def __init__(self, app: Starlette, host: str = "127.0.0.1") -> None:
+        self.app = app
+        self._sock = bind_socket(host)
+        self.host, self.port = self._sock.getsockname()[:2]
+        self._server = make_server(app)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError(f"server for {self.app!r} did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()

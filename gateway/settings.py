@@ -1,0 +1,134 @@
+"""The gateway's settings: one frozen object, read from an environment mapping and a TOML file.
+
+Only this module reads configuration. Everything else receives a ``Settings``.
+
+| source | example | wins over |
+| --- | --- | --- |
+| environment mapping | ``GATEWAY_PIM_URL=https://pim.example/api/core/v1`` | the TOML file, defaults |
+| TOML file (``GATEWAY_CONFIG`` or ``config_file=``) | ``pim_url = "https://..."`` | defaults |
+| defaults | an unset upstream URL means the built-in emulator | |
+
+Secrets are ``SecretStr``: their ``repr`` and ``str`` show ``**********``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+__all__ = [
+    "DEMO_CITRUSAD_API_KEY",
+    "DEMO_CITRUSAD_CATALOG_ID",
+    "DEMO_CITRUSAD_TEAM_ID",
+    "DEMO_OMNICOMMERCE_API_KEY",
+    "DEMO_PIM_TOKEN",
+    "ENV_PREFIX",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
+
+ENV_PREFIX = "GATEWAY_"
+
+# The built-in emulators accept these credentials; they are used only when an upstream's
+# URL is unset, so a real upstream never receives a demo credential.
+DEMO_PIM_TOKEN = "demo-pim-token"  # noqa: S105
+DEMO_OMNICOMMERCE_API_KEY = "demo-omnicommerce-key"
+DEMO_CITRUSAD_API_KEY = "demo-citrusad-key"
+DEMO_CITRUSAD_TEAM_ID = "e8158f9b-bbb9-49fb-93fe-3ad481ca8450"
+DEMO_CITRUSAD_CATALOG_ID = "628dbe95-2ec9-4e07-881d-3e9f92ab2e0b"
+
+
+class SettingsError(ValueError):
+    """The configuration is invalid; the message names the setting, never its secret value."""
+
+
+class Settings(BaseModel):
+    """Everything the gateway can be told. Field ``x`` is set by ``GATEWAY_X`` or TOML key ``x``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    pim_url: str | None = None
+    pim_token: SecretStr | None = None
+    omnicommerce_url: str | None = None
+    omnicommerce_api_key: SecretStr | None = None
+    citrusad_url: str | None = None
+    citrusad_api_key: SecretStr | None = None
+    citrusad_team_id: str | None = None
+    citrusad_catalog_id: str = DEMO_CITRUSAD_CATALOG_ID
+
+    gtin_attribute: str = "gtin"
+    database: str = ".data/gateway.sqlite3"
+    extensions: tuple[str, ...] = ()
+
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    pim_batch_size: int = Field(default=100, ge=1, le=100)
+
+    @property
+    def uses_emulators(self) -> bool:
+        """True when at least one upstream is served by the built-in emulators."""
+        return not (self.pim_url and self.omnicommerce_url and self.citrusad_url)
+
+
+def load_settings(environ: Mapping[str, str], config_file: str | Path | None = None) -> Settings:
+    """Build settings from ``environ`` (e.g. ``os.environ``) and an optional TOML file.
+
+    The file is ``config_file`` if given, else ``GATEWAY_CONFIG`` from ``environ``.
+    """
+    values: dict[str, Any] = {}
+    path = config_file or environ.get(f"{ENV_PREFIX}CONFIG")
+    if path:
+        values.update(_read_toml(Path(path)))
+    values.update(_from_environ(environ))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    known = Settings.model_fields
+    values: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == f"{ENV_PREFIX}CONFIG":
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key not in known:
+            raise SettingsError(f"unknown setting {name}")
+        if key == "extensions":
+            values[key] = tuple(part.strip() for part in raw.split(",") if part.strip())
+        elif raw != "":
+            values[key] = raw
+    return values
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(Settings.model_fields))
+    if unknown:
+        raise SettingsError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    if isinstance(data.get("extensions"), list):
+        data["extensions"] = tuple(data["extensions"])
+    return data
+
+
+def _describe(exc: ValidationError) -> str:
+    # Pydantic's default message echoes the rejected input, which may be a secret.
+    problems = [
+        f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+        for err in exc.errors(include_input=False)
+    ]
+    return "invalid settings: " + "; ".join(problems)

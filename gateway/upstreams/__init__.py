@@ -1,0 +1,1 @@
+"""Upstream clients: one per API, over one transport."""
