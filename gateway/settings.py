@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 __all__ = [
     "DEMO_CITRUSAD_API_KEY",
@@ -30,6 +30,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "load_settings",
+    "with_embedded_upstreams",
 ]
 
 ENV_PREFIX = "GATEWAY_"
@@ -71,10 +72,60 @@ class Settings(BaseModel):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     pim_batch_size: int = Field(default=100, ge=1, le=100)
 
+    @model_validator(mode="after")
+    def _upstreams_are_complete(self) -> Settings:
+        for url_field, needed in _UPSTREAM_REQUIREMENTS.items():
+            url = getattr(self, url_field)
+            if not url:
+                continue
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{ENV_PREFIX}{url_field.upper()} must be an http(s) URL")
+            for name in needed:
+                if getattr(self, name) is None:
+                    raise ValueError(
+                        f"{ENV_PREFIX}{name.upper()} is required when "
+                        f"{ENV_PREFIX}{url_field.upper()} is set"
+                    )
+        return self
+
     @property
-    def uses_emulators(self) -> bool:
-        """True when at least one upstream is served by the built-in emulators."""
-        return not (self.pim_url and self.omnicommerce_url and self.citrusad_url)
+    def emulated_upstreams(self) -> tuple[str, ...]:
+        """The upstreams whose URL is unset, and so are served by the built-in emulators."""
+        urls = {"pim": self.pim_url, "omnicommerce": self.omnicommerce_url}
+        urls["citrusad"] = self.citrusad_url
+        return tuple(name for name, url in urls.items() if not url)
+
+
+_UPSTREAM_REQUIREMENTS = {
+    "pim_url": ("pim_token",),
+    "omnicommerce_url": ("omnicommerce_api_key",),
+    "citrusad_url": ("citrusad_api_key", "citrusad_team_id"),
+}
+
+# Where each emulator's API lives below its server root, matching the settings' URL meaning.
+_EMULATOR_BASE_PATHS = {"pim": "/api/core/v1", "omnicommerce": "/2022-08", "citrusad": ""}
+
+
+def with_embedded_upstreams(settings: Settings, roots: Mapping[str, str]) -> Settings:
+    """Point each emulated upstream at its emulator's server root (``http://127.0.0.1:PORT``).
+
+    The demo credentials are filled in only for those upstreams, so a real upstream never
+    receives one and a configured credential is never replaced.
+    """
+    emulated = settings.emulated_upstreams
+    update: dict[str, Any] = {
+        f"{name}_url": roots[name].rstrip("/") + _EMULATOR_BASE_PATHS[name] for name in emulated
+    }
+    demo_values: dict[str, tuple[str, Any]] = {
+        "pim_token": ("pim", SecretStr(DEMO_PIM_TOKEN)),
+        "omnicommerce_api_key": ("omnicommerce", SecretStr(DEMO_OMNICOMMERCE_API_KEY)),
+        "citrusad_api_key": ("citrusad", SecretStr(DEMO_CITRUSAD_API_KEY)),
+        "citrusad_team_id": ("citrusad", DEMO_CITRUSAD_TEAM_ID),
+    }
+    for field_name, (upstream, value) in demo_values.items():
+        if upstream in emulated and getattr(settings, field_name) is None:
+            update[field_name] = value
+    return settings.model_copy(update=update)
 
 
 def load_settings(environ: Mapping[str, str], config_file: str | Path | None = None) -> Settings:
@@ -102,11 +153,14 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
         key = name[len(ENV_PREFIX) :].lower()
         if key not in known:
             raise SettingsError(f"unknown setting {name}")
-        if key == "extensions":
+        if key in _LIST_SETTINGS:
             values[key] = tuple(part.strip() for part in raw.split(",") if part.strip())
         elif raw != "":
             values[key] = raw
     return values
+
+
+_LIST_SETTINGS = frozenset({"extensions"})
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -129,6 +183,8 @@ def _describe(exc: ValidationError) -> str:
     # Pydantic's default message echoes the rejected input, which may be a secret.
     problems = [
         f"{ENV_PREFIX}{'.'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+        if err["loc"]
+        else err["msg"].removeprefix("Value error, ")
         for err in exc.errors(include_input=False)
     ]
     return "invalid settings: " + "; ".join(problems)

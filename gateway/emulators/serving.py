@@ -9,9 +9,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -62,10 +65,41 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def make_server(app: Starlette, *, log_level: str = "warning") -> uvicorn.Server:
-    """A uvicorn server for ``app``; start it with ``await server.serve(sockets=[sock])``."""
+class _SidecarServer(uvicorn.Server):
+    """A server that leaves signals to the main one, so several can share one event loop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class _MainServer(uvicorn.Server):
+    """Shuts down gracefully on SIGINT/SIGTERM and then returns, instead of re-raising the
+    signal as uvicorn does, so ``gateway serve`` exits 0 after a clean stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+
+
+def make_server(
+    app: Starlette, *, log_level: str = "warning", handle_signals: bool = False
+) -> uvicorn.Server:
+    """A uvicorn server for ``app``; start it with ``await server.serve(sockets=[sock])``.
+
+    Only the process's main server should ``handle_signals``; the others are stopped by it.
+    """
     config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
-    return uvicorn.Server(config)
+    return _MainServer(config) if handle_signals else _SidecarServer(config)
 
 
 class BackgroundServer:

@@ -1,0 +1,66 @@
+"""The ``gateway`` command line: serve, emulate, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from gateway.settings import Settings, SettingsError, load_settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="catalog-gateway: one GraphQL endpoint over PIM, OMNICOMMERCE and CitrusAd.")
+
+ConfigOption = Annotated[
+    str | None, typer.Option("--config", "-c", help="TOML settings file (else GATEWAY_CONFIG).")
+]
+
+
+def _settings(config: str | None) -> Settings:
+    try:
+        return load_settings(os.environ, config)
+    except SettingsError as exc:
+        typer.echo(f"gateway: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Serve the gateway; upstreams without a URL are served by built-in emulators."""
+    from gateway.runner import serve_gateway
+
+    settings = _settings(config)
+    _logging()
+    asyncio.run(serve_gateway(settings))
+
+
+@app.command()
+def emulate(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    pim_port: Annotated[int, typer.Option(help="OMN PIM emulator port.")] = 8101,
+    omnicommerce_port: Annotated[int, typer.Option(help="OMNICOMMERCE emulator port.")] = 8102,
+    citrusad_port: Annotated[int, typer.Option(help="CitrusAd emulator port.")] = 8103,
+) -> None:
+    """Serve the three upstream emulators alone, seeded with the demo data."""
+    from gateway.runner import serve_emulators
+
+    _logging()
+    ports = {"pim": pim_port, "omnicommerce": omnicommerce_port, "citrusad": citrusad_port}
+    asyncio.run(serve_emulators(host, ports))
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema import build_schema
+
+    sys.stdout.write(str(build_schema()) + "\n")

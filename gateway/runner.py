@@ -1,0 +1,72 @@
+"""Run the gateway and, for upstreams without a URL, the built-in emulators, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+
+import uvicorn
+from starlette.applications import Starlette
+
+from gateway.app import create_app
+from gateway.emulators.serving import bind_socket, build_emulators, make_server
+from gateway.settings import Settings, with_embedded_upstreams
+
+__all__ = ["serve_emulators", "serve_gateway"]
+
+log = logging.getLogger("gateway")
+
+
+async def serve_gateway(settings: Settings) -> None:
+    """Serve the gateway on ``settings.host:port`` until interrupted.
+
+    Emulators take free loopback ports, so they never collide with the gateway's own port.
+    """
+    sidecars: list[tuple[uvicorn.Server, socket.socket]] = []
+    emulated = settings.emulated_upstreams
+    if emulated:
+        emulators = dict(build_emulators().items())
+        roots: dict[str, str] = {}
+        for name in emulated:
+            server, sock = _sidecar(emulators[name])
+            sidecars.append((server, sock))
+            roots[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            log.warning("upstream %s: built-in emulator at %s", name, roots[name])
+        settings = with_embedded_upstreams(settings, roots)
+    app = create_app(settings)
+    main = make_server(app, log_level="info", handle_signals=True)
+    main_sock = bind_socket(settings.host, settings.port)
+    log.info("gateway on http://%s:%s/graphql", settings.host, main_sock.getsockname()[1])
+    await _run(main, main_sock, sidecars)
+
+
+async def serve_emulators(host: str, ports: dict[str, int]) -> None:
+    """Serve the three emulators on ``host`` at the given ports, until interrupted."""
+    emulators = dict(build_emulators().items())
+    servers = []
+    for index, (name, port) in enumerate(ports.items()):
+        sock = bind_socket(host, port)
+        # The first server owns the signals; its exit stops the others.
+        servers.append((make_server(emulators[name], handle_signals=index == 0), sock))
+        log.warning("emulator %s on http://%s:%s", name, host, sock.getsockname()[1])
+    (main, main_sock), *sidecars = servers
+    await _run(main, main_sock, sidecars)
+
+
+def _sidecar(app: Starlette) -> tuple[uvicorn.Server, socket.socket]:
+    return make_server(app), bind_socket("127.0.0.1", 0)
+
+
+async def _run(
+    main: uvicorn.Server,
+    main_sock: socket.socket,
+    sidecars: list[tuple[uvicorn.Server, socket.socket]],
+) -> None:
+    tasks = [asyncio.create_task(s.serve(sockets=[sock])) for s, sock in sidecars]
+    try:
+        await main.serve(sockets=[main_sock])
+    finally:
+        for server, _ in sidecars:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
