@@ -1,0 +1,184 @@
+"""The shared read cache beneath the per-request loaders.
+
+One bounded cache for the whole process (``cachetools.TLRUCache``: least recently used out
+first, each entry expiring after its resource's TTL). An entry's key is
+``(upstream, resource, key, scope)``, where ``scope`` names the credential that read it, so one
+credential's data is never served to another. Concurrent misses for the same key make one
+upstream call (single flight), including misses from different GraphQL requests. Errors are
+handed to every waiter of that flight and never stored.
+
+| call | effect |
+| --- | --- |
+| ``await cache.get_many(ref, keys, fetch)`` | values for ``keys``, calling ``fetch(missing_keys)`` once |
+| ``cache.evict(upstream, resource, keys)`` | forget those keys under every scope (after a write) |
+| ``cache.evict_resource(upstream, resource)`` | forget a whole resource (e.g. search results) |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from cachetools import TLRUCache
+
+__all__ = ["CacheRef", "CacheStats", "SharedCache", "credential_scope"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+FetchMany = Callable[[list[K]], Awaitable[Sequence[V | BaseException]]]
+
+
+def credential_scope(credential: str) -> str:
+    """A stable, non-reversible name for a credential, safe to keep in memory and metrics."""
+    return hashlib.sha256(credential.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheRef:
+    """Which resource of which upstream, read with which credential scope."""
+
+    upstream: str
+    resource: str
+    scope: str
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+    coalesced: int = 0
+    by_resource: dict[str, list[int]] = field(default_factory=dict)
+
+    def count(self, resource: str, *, hit: bool) -> None:
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
+        slot = self.by_resource.setdefault(resource, [0, 0])
+        slot[0 if hit else 1] += 1
+
+
+class SharedCache(Generic[K, V]):
+    """Bounded TTL cache with single-flight loading; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        maxsize: int = 50_000,
+        ttls: Mapping[str, float] | None = None,
+        default_ttl: float = 60.0,
+        enabled: bool = True,
+        timer: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttls = dict(ttls or {})
+        self._default_ttl = default_ttl
+        self.enabled = enabled
+        self._entries: TLRUCache[tuple[Any, ...], Any] = TLRUCache(
+            maxsize=maxsize, ttu=self._expiry, timer=timer
+        )
+        self._flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        self._scopes: set[str] = set()
+        self.stats = CacheStats()
+
+    def _expiry(self, key: tuple[Any, ...], value: Any, now: float) -> float:
+        return now + self._ttls.get(key[1], self._default_ttl)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get_many(
+        self, ref: CacheRef, keys: Sequence[K], fetch: FetchMany[K, V]
+    ) -> list[V | BaseException]:
+        """One slot per key, in order: a cached value, a coalesced one, or a fresh fetch.
+
+        ``fetch`` receives each missing key once and returns one slot per key (a value or an
+        exception). Values are cached when the cache is enabled and the resource's TTL > 0.
+        """
+        self._scopes.add(ref.scope)
+        results: dict[K, Any] = {}
+        waiting: dict[K, asyncio.Future[Any]] = {}
+        missing: list[K] = []
+        for key in dict.fromkeys(keys):
+            full = (ref.upstream, ref.resource, key, ref.scope)
+            if self.enabled and full in self._entries:
+                results[key] = self._entries[full]
+                self.stats.count(ref.resource, hit=True)
+            elif full in self._flights:
+                waiting[key] = self._flights[full]
+                self.stats.coalesced += 1
+            else:
+                missing.append(key)
+                self.stats.count(ref.resource, hit=False)
+        if missing:
+            await self._load(ref, missing, fetch, results)
+        for key, future in waiting.items():
+            try:
+                results[key] = await asyncio.shield(future)
+            except Exception as exc:
+                results[key] = exc
+        return [results[key] for key in keys]
+
+    async def _load(
+        self, ref: CacheRef, missing: list[K], fetch: FetchMany[K, V], results: dict[K, Any]
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        flights = {key: loop.create_future() for key in missing}
+        fulls = {key: (ref.upstream, ref.resource, key, ref.scope) for key in missing}
+        for key, future in flights.items():
+            self._flights[fulls[key]] = future
+        try:
+            fetched = await fetch(list(missing))
+            if len(fetched) != len(missing):
+                raise RuntimeError(f"fetch for {ref.resource} returned a wrong number of slots")
+        except BaseException as exc:
+            for key, future in flights.items():
+                results[key] = exc
+                _settle(future, exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        finally:
+            for key in missing:
+                self._flights.pop(fulls[key], None)
+        store = self.enabled and self._ttls.get(ref.resource, self._default_ttl) > 0
+        for key, value in zip(missing, fetched, strict=True):
+            results[key] = value
+            _settle(flights[key], value)
+            if store and not isinstance(value, BaseException):
+                self._entries[fulls[key]] = value
+
+    def evict(self, upstream: str, resource: str, keys: Iterable[Hashable]) -> int:
+        """Forget ``keys`` of ``resource`` under every credential scope; returns how many went."""
+        gone = 0
+        for key in keys:
+            for scope in self._scopes:
+                full = (upstream, resource, key, scope)
+                if full in self._entries:
+                    del self._entries[full]
+                    gone += 1
+        return gone
+
+    def evict_resource(self, upstream: str, resource: str) -> int:
+        doomed = [k for k in list(self._entries.keys()) if k[0] == upstream and k[1] == resource]
+        for key in doomed:
+            self._entries.pop(key, None)
+        return len(doomed)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+        # Nobody may be waiting on this flight; don't let asyncio log "never retrieved".
+        future.exception()
+    else:
+        future.set_result(outcome)
