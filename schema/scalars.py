@@ -17,6 +17,7 @@ import strawberry
 
 __all__ = [
     "GTIN",
+    "SCALAR_MAP",
     "CommerceProductId",
     "is_valid_commerce_id",
     "is_valid_gtin",
@@ -56,18 +57,21 @@ def parse_commerce_id(value: object) -> str:
     return text
 
 
-GTIN = strawberry.scalar(
-    NewType("GTIN", str),
-    name="GTIN",
-    description="A GS1 trade item number: 8, 12, 13 or 14 digits ending in a valid check digit.",
-    serialize=str,
-    parse_value=parse_gtin,
-)
+GTIN = NewType("GTIN", str)
+CommerceProductId = NewType("CommerceProductId", str)
 
-CommerceProductId = strawberry.scalar(
-    NewType("CommerceProductId", str),
-    name="CommerceProductId",
-    description="An OMNICOMMERCE product id: 1 to 50 characters of 0-9 a-z A-Z - . _ ~.",
-    serialize=str,
-    parse_value=parse_commerce_id,
-)
+# Handed to ``StrawberryConfig(scalar_map=...)`` when the schema is built.
+SCALAR_MAP = {
+    GTIN: strawberry.scalar(
+        name="GTIN",
+        description="A GS1 trade item number: 8, 12, 13 or 14 digits with a valid check digit.",
+        serialize=str,
+        parse_value=parse_gtin,
+    ),
+    CommerceProductId: strawberry.scalar(
+        name="CommerceProductId",
+        description="An OMNICOMMERCE product id: 1 to 50 characters of 0-9 a-z A-Z - . _ ~.",
+        serialize=str,
+        parse_value=parse_commerce_id,
+    ),
+}
