@@ -1,0 +1,55 @@
+"""The shared transport under every upstream client.
+
+| name | what |
+| --- | --- |
+| ``UpstreamConfig``, ``RateLimit`` | one upstream's settings; ``omnicommerce_config(settings)`` etc. build them |
+| ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse`` |
+| ``TransportPool`` | the gateway's transports, sharing metrics and per-credential limiters |
+| ``RateLimiter``, ``IntervalRateLimiter``, ``LimiterRegistry`` | pacing; the protocol is the seam for a Redis limiter |
+| ``CircuitBreaker``, ``CircuitOpen`` | fail fast while an upstream is down |
+| ``TransportMetrics`` | counters: calls by upstream/endpoint/outcome, retries, limiter waits |
+
+Libraries: retries are stamina's (capped exponential backoff with jitter, over tenacity),
+pacing is aiolimiter's leaky bucket; the breaker is ours (see ``_breaker``).
+"""
+
+from __future__ import annotations
+
+from gateway.upstreams.transport._breaker import CircuitBreaker, CircuitOpen
+from gateway.upstreams.transport._config import (
+    OMNICOMMERCE_RATE,
+    RateLimit,
+    UpstreamConfig,
+    citrusad_config,
+    omnicommerce_config,
+    pim_config,
+)
+from gateway.upstreams.transport._limiter import (
+    IntervalRateLimiter,
+    LimiterRegistry,
+    RateLimiter,
+)
+from gateway.upstreams.transport._metrics import TransportMetrics
+from gateway.upstreams.transport._transport import (
+    TransportPool,
+    UpstreamResponse,
+    UpstreamTransport,
+)
+
+__all__ = [
+    "OMNICOMMERCE_RATE",
+    "CircuitBreaker",
+    "CircuitOpen",
+    "IntervalRateLimiter",
+    "LimiterRegistry",
+    "RateLimit",
+    "RateLimiter",
+    "TransportMetrics",
+    "TransportPool",
+    "UpstreamConfig",
+    "UpstreamResponse",
+    "UpstreamTransport",
+    "citrusad_config",
+    "omnicommerce_config",
+    "pim_config",
+]

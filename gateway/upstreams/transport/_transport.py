@@ -1,0 +1,394 @@
+"""The one place HTTP happens: an ``httpx.AsyncClient`` per upstream, wrapped in policy.
+
+One call goes: breaker (fail fast) -> limiter (pace) -> send, stream, cap the body ->
+translate the outcome into the error tree -> retry if that is safe.
+
+| outcome | error | retried |
+| --- | --- | --- |
+| connect refused / connect timeout / no pool slot | UpstreamUnavailable / UpstreamTimeout | always: nothing was sent |
+| 429 | UpstreamRateLimited(retry_after) | always: 429 means "not processed"; waits Retry-After |
+| timeout or reset after sending | UpstreamTimeout / UpstreamUnavailable | idempotent calls only |
+| the same, on a write | UpstreamOutcomeUnknown | never |
+| 5xx | UpstreamUnavailable(status) | idempotent calls only; a 503's Retry-After is honoured |
+| other 4xx | UpstreamRejected(status) | never |
+| 3xx, body over the cap | UpstreamBadResponse | never |
+| breaker open | CircuitOpen (an UpstreamUnavailable) | never |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json as jsonlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import stamina
+
+from gateway.errors import (
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamOutcomeUnknown,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from gateway.upstreams.transport._breaker import CircuitBreaker, CircuitOpen
+from gateway.upstreams.transport._config import UpstreamConfig
+from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter
+from gateway.upstreams.transport._metrics import TransportMetrics
+
+__all__ = ["TransportPool", "UpstreamResponse", "UpstreamTransport"]
+
+log = logging.getLogger("gateway.upstreams.transport")
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BREAKER_FAILURES = (UpstreamTimeout, UpstreamUnavailable, UpstreamOutcomeUnknown)
+_REASON_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamResponse:
+    """A 2xx answer, read whole (within the cap)."""
+
+    upstream: str
+    status: int
+    headers: httpx.Headers = field(repr=False)
+    content: bytes = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self, *, parse_float: Callable[[str], Any] | None = None) -> Any:
+        """The body as JSON; ``parse_float=Decimal`` keeps prices exact."""
+        try:
+            return jsonlib.loads(self.content, parse_float=parse_float)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UpstreamBadResponse(
+                "the upstream's answer is not valid JSON",
+                upstream=self.upstream,
+                status=self.status,
+            ) from exc
+
+
+class _Failure(Exception):
+    """One attempt's translated failure, with what the retry decision needs."""
+
+    def __init__(self, error: UpstreamError, *, sent: bool, retry_after: float | None = None):
+        super().__init__(error.message)
+        self.error = error
+        self.sent = sent
+        self.retry_after = retry_after
+
+    def backoff(self, idempotent: bool, retry_after_max: float) -> bool | float:
+        """stamina's hook answer: False (give up), True (back off) or seconds to wait."""
+        error = self.error
+        if isinstance(
+            error, CircuitOpen | UpstreamRejected | UpstreamBadResponse | UpstreamOutcomeUnknown
+        ):
+            return False
+        # A 429 and a failed connect mean "not processed": safe to repeat even a write.
+        if not (isinstance(error, UpstreamRateLimited) or not self.sent or idempotent):
+            return False
+        if self.retry_after is None:
+            return True
+        # A Retry-After beyond the cap is not waited out: the caller hears about it now.
+        return self.retry_after if self.retry_after <= retry_after_max else False
+
+
+class UpstreamTransport:
+    """Send requests to one upstream. Build one per upstream and share it.
+
+    ``request("POST", "/pim/products/retrieve", json=..., idempotent=True)`` marks a POST
+    that only reads, so it may be retried like a GET.
+    """
+
+    def __init__(
+        self,
+        config: UpstreamConfig,
+        *,
+        client: httpx.AsyncClient | None = None,
+        limiter: RateLimiter | None = None,
+        breaker: CircuitBreaker | None = None,
+        metrics: TransportMetrics | None = None,
+    ) -> None:
+        self.config = config
+        self.limiter = limiter
+        self.breaker = breaker or CircuitBreaker(
+            config.name,
+            threshold=config.breaker_threshold,
+            reset_seconds=config.breaker_reset_seconds,
+        )
+        self.metrics = metrics or TransportMetrics()
+        self._client = client or _make_client(config)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def __repr__(self) -> str:
+        return f"UpstreamTransport({self.name!r}, {self.config.base_url!r})"
+
+    async def __aenter__(self) -> UpstreamTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str | None = None,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> UpstreamResponse:
+        """One logical call: attempts, pacing and retries included. ``endpoint`` labels metrics."""
+        method = method.upper()
+        label = endpoint or f"{method} {path}"
+        safe = method in _READS if idempotent is None else idempotent
+        request = self._client.build_request(
+            method, path, params=params, json=json, content=content, headers=headers
+        )
+        cfg = self.config
+        attempts = stamina.retry_context(
+            on=lambda exc: (
+                exc.backoff(safe, cfg.retry_after_max) if isinstance(exc, _Failure) else False
+            ),
+            attempts=cfg.max_retries + 1,
+            timeout=None,
+            wait_initial=cfg.backoff_initial,
+            wait_max=cfg.backoff_max,
+            wait_jitter=cfg.backoff_jitter,
+        )
+        try:
+            async for attempt in attempts:
+                with attempt:
+                    if attempt.num > 1:
+                        self.metrics.retries[(self.name, label)] += 1
+                    return await self._attempt(request, label, safe)
+        except _Failure as failure:
+            raise failure.error from failure.error.__cause__
+        raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
+
+    async def _attempt(self, request: httpx.Request, label: str, safe: bool) -> UpstreamResponse:
+        try:
+            self.breaker.enter()
+        except UpstreamUnavailable as exc:
+            self._count(label, "circuit_open")
+            raise _Failure(exc, sent=True) from None
+        try:
+            await self._pace()
+            response = await self._exchange(request, label, safe)
+        except _Failure as failure:
+            self.breaker.record(failed=isinstance(failure.error, _BREAKER_FAILURES))
+            raise
+        except BaseException:
+            self.breaker.abandon()
+            raise
+        self.breaker.record(failed=False)
+        return response
+
+    async def _pace(self) -> None:
+        if self.limiter is None:
+            return
+        started = time.monotonic()
+        await self.limiter.acquire()
+        waited = time.monotonic() - started
+        if waited > 0.001:
+            self.metrics.limiter_waits[self.name] += 1
+            self.metrics.limiter_wait_seconds[self.name] += waited
+
+    async def _exchange(self, request: httpx.Request, label: str, safe: bool) -> UpstreamResponse:
+        try:
+            async with asyncio.timeout(self.config.timeout):
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await self._read_capped(response, label)
+                finally:
+                    await response.aclose()
+        except _Failure:
+            raise
+        except (TimeoutError, httpx.HTTPError) as exc:
+            failure = self._translate(exc, label, safe)
+            raise failure from exc
+        self._count(label, str(response.status_code))
+        log.debug("%s %s -> %s", self.name, label, response.status_code)
+        return self._judge(response, body)
+
+    def _translate(self, exc: BaseException, label: str, safe: bool) -> _Failure:
+        """An httpx (or deadline) error as the error tree; the cause is chained by the caller."""
+        up = self.name
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            self._count(label, "timeout")
+            return _wrap(UpstreamTimeout(upstream=up), exc, sent=False)
+        if isinstance(exc, httpx.ConnectError):
+            self._count(label, "connect_error")
+            return _wrap(
+                UpstreamUnavailable("could not connect to the upstream", upstream=up),
+                exc,
+                sent=False,
+            )
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            self._count(label, "timeout")
+            error: UpstreamError = UpstreamTimeout(upstream=up)
+        elif isinstance(exc, httpx.TransportError):
+            self._count(label, "reset")
+            error = UpstreamUnavailable(
+                "the connection broke before the answer was read", upstream=up
+            )
+        else:
+            self._count(label, "bad_response")
+            return _wrap(UpstreamBadResponse(upstream=up), exc, sent=True)
+        if not safe:
+            error = UpstreamOutcomeUnknown(upstream=up)
+        log.warning("%s %s failed: %s", up, label, error.code)
+        return _wrap(error, exc, sent=True)
+
+    async def _read_capped(self, response: httpx.Response, label: str) -> bytes:
+        """The body, or UpstreamBadResponse as soon as it passes the cap (never read whole)."""
+        cap = self.config.max_response_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(response.status_code, label)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > cap:
+                raise self._too_large(response.status_code, label)
+        return bytes(body)
+
+    def _too_large(self, status: int, label: str) -> _Failure:
+        self._count(label, "too_large")
+        error = UpstreamBadResponse(
+            f"the upstream's answer is larger than {self.config.max_response_bytes} bytes",
+            upstream=self.name,
+            status=status,
+        )
+        return _Failure(error, sent=True)
+
+    def _judge(self, response: httpx.Response, body: bytes) -> UpstreamResponse:
+        status, up = response.status_code, self.name
+        if 200 <= status < 300:
+            return UpstreamResponse(up, status, response.headers, body)
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        if status == 429:
+            raise _Failure(
+                UpstreamRateLimited(retry_after=retry_after, upstream=up),
+                sent=True,
+                retry_after=retry_after,
+            )
+        if status >= 500:
+            error: UpstreamError = UpstreamUnavailable(upstream=up, status=status)
+            raise _Failure(error, sent=True, retry_after=retry_after if status == 503 else None)
+        if 300 <= status < 400:
+            raise _Failure(
+                UpstreamBadResponse("unexpected redirect", upstream=up, status=status), sent=True
+            )
+        reason = self._scrub(_reason(body))
+        message = f"the upstream rejected the request: {reason}" if reason else None
+        raise _Failure(UpstreamRejected(message, upstream=up, status=status), sent=True)
+
+    def _scrub(self, text: str) -> str:
+        """An upstream may echo what it was sent: never let a credential through."""
+        for secret in self.config.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _count(self, label: str, outcome: str) -> None:
+        self.metrics.calls[(self.name, label, outcome)] += 1
+
+
+class TransportPool:
+    """The gateway's transports: one per upstream, sharing metrics and per-credential limiters."""
+
+    def __init__(self, metrics: TransportMetrics | None = None) -> None:
+        self.metrics = metrics or TransportMetrics()
+        self.limiters = LimiterRegistry()
+        self._transports: dict[str, UpstreamTransport] = {}
+
+    def add(
+        self, config: UpstreamConfig, *, client: httpx.AsyncClient | None = None
+    ) -> UpstreamTransport:
+        transport = UpstreamTransport(
+            config, client=client, limiter=self.limiters.for_config(config), metrics=self.metrics
+        )
+        self._transports[config.name] = transport
+        return transport
+
+    def __getitem__(self, name: str) -> UpstreamTransport:
+        return self._transports[name]
+
+    async def aclose(self) -> None:
+        for transport in self._transports.values():
+            await transport.aclose()
+
+
+def _make_client(config: UpstreamConfig) -> httpx.AsyncClient:
+    timeout = httpx.Timeout(
+        config.timeout, connect=config.connect_timeout or min(config.timeout, 5.0)
+    )
+    limits = httpx.Limits(
+        max_connections=config.max_connections,
+        max_keepalive_connections=config.max_connections,
+        keepalive_expiry=30.0,
+    )
+    # trust_env=False: no proxy or .netrc credentials picked up behind the settings' back.
+    return httpx.AsyncClient(
+        base_url=config.base_url,
+        headers=dict(config.headers),
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def _wrap(error: UpstreamError, cause: BaseException, *, sent: bool) -> _Failure:
+    error.__cause__ = cause
+    return _Failure(error, sent=sent)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _reason(body: bytes) -> str:
+    """The upstream's own short reason, from a JSON ``message``/``error`` or the text."""
+    text = body.decode("utf-8", errors="replace").strip()
+    try:
+        data = jsonlib.loads(text)
+    except ValueError:
+        return text[:_REASON_CHARS]
+    if isinstance(data, dict):
+        for key in ("message", "error", "errors", "detail"):
+            if isinstance(data.get(key), str):
+                return str(data[key])[:_REASON_CHARS]
+    return text[:_REASON_CHARS]
