@@ -1,0 +1,66 @@
+"""The PIM's XML boundary: one hardened parser, and lxml's errors turned into ours.
+
+Entities, DTDs and network access are off, huge trees refused, and any ``<!DOCTYPE`` is
+rejected outright: a PIM answer never needs one, so an XXE or an entity bomb is not even
+handed to libxml2's entity machinery.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from gateway.errors import UpstreamBadResponse
+
+__all__ = ["NS", "bad", "parse_root", "q"]
+
+NS = "http://www.apollon.de/omn"
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+    collect_ids=False,
+)
+
+
+def q(tag: str) -> str:
+    """The qualified name of a PIM element: ``q("pim")`` is ``{http://www.apollon.de/omn}pim``."""
+    return f"{{{NS}}}{tag}"
+
+
+def bad(message: str) -> UpstreamBadResponse:
+    return UpstreamBadResponse(f"PIM answer: {message}", upstream="pim")
+
+
+def _has_doctype(body: bytes) -> bool:
+    # A DOCTYPE sits before the root element; looking at the head is cheap, and the docinfo
+    # check after parsing (entities still unexpanded) catches what hides further or in UTF-16.
+    return b"<!DOCTYPE" in body[:4096].upper()
+
+
+def parse_root(body: bytes | str, root: str = "pim") -> etree._Element:
+    """Parse a PIM answer whose root must be ``{NS}root``; anything else is UpstreamBadResponse.
+
+    | body | result |
+    | --- | --- |
+    | ``<pim xmlns="http://www.apollon.de/omn">...`` | the root element |
+    | ``<pim>`` (no namespace), ``<other xmlns=...>`` | UpstreamBadResponse |
+    | not XML, a DOCTYPE, an entity | UpstreamBadResponse |
+    """
+    data = body.encode() if isinstance(body, str) else body
+    if _has_doctype(data):
+        raise bad("a DOCTYPE or entity declaration is not accepted")
+    try:
+        element = etree.fromstring(data.strip(), _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise bad(f"malformed XML ({exc})") from exc
+    # lxml-stubs lacks DocInfo.doctype.
+    if getattr(element.getroottree().docinfo, "doctype", ""):
+        raise bad("a DOCTYPE is not accepted")
+    if element.tag != q(root):
+        raise bad(f"expected root <{root}> in namespace {NS}, got {element.tag!r}")
+    return element
