@@ -1,20 +1,11 @@
-"""Emulator of the OMN PIM API (placeholder until the emulator lands)."""
+"""Emulator of the OMN PIM API (``omn-pim-api.txt``): XML answers, in-memory state, demo seed.
+
+``create_app()`` gives the Starlette app; ``app.state.store`` is its ``Store``.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
+from gateway.emulators.pim.app import BASE_PATH, create_app
+from gateway.emulators.pim.store import Store
 
-from gateway.emulators.recording import Faults, RecordingMiddleware, RequestLog, admin_routes
-
-__all__ = ["create_app"]
-
-
-def create_app(*, seed: bool = True) -> Starlette:
-    log, faults = RequestLog(), Faults()
-    app = Starlette(
-        routes=admin_routes(log, faults),
-        middleware=[Middleware(RecordingMiddleware, log=log, faults=faults)],
-    )
-    app.state.log, app.state.faults, app.state.store = log, faults, None
-    return app
+__all__ = ["BASE_PATH", "Store", "create_app"]
