@@ -18,6 +18,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from gateway.errors import BadUserInput
+
 __all__ = [
     "VALUE_DATA_TYPES",
     "VALUE_TYPES",
@@ -548,7 +550,7 @@ class Action:
             ("targetProductId", link.target_product_ids),
         ):
             if len(values) > 1:
-                raise ValueError(f"unlink takes one {key}, got {len(values)}")
+                raise BadUserInput(f"unlink takes one {key}, got {len(values)}", upstream="pim")
             if values:
                 meta[key] = str(values[0])
         meta["type"] = link.type

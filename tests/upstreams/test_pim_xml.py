@@ -421,3 +421,487 @@ def test_text_is_escaped_never_formatted_into_markup() -> None:
     body = pim_xml.build_products_persist([Product(tid="t", name=plain(hostile))])
     assert b"<injected" not in body
     assert pim_xml.parse_products(body)[0].name == plain(hostile)
+
+
+# --- answers: every response sample reads into records with nothing lost -----------------
+
+ISSUES = [
+    n
+    for n in names("response")
+    if sample(n).lstrip().startswith(b"<?xml") and b"<response xmlns" in sample(n)[:120]
+]
+WRITE_ANSWERS = [n for n in names("response") if b"<responses>" in sample(n)]
+READ_ANSWERS = [n for n in names("response") if n not in ISSUES and n not in WRITE_ANSWERS]
+
+
+def test_every_answer_sample_is_covered() -> None:
+    assert len(names("response")) == len(ISSUES) + len(WRITE_ANSWERS) + len(READ_ANSWERS)
+    assert (len(ISSUES), len(READ_ANSWERS), len(WRITE_ANSWERS)) == (4, 18, 78)
+
+
+def _dump_responses(name: str) -> etree._Element:
+    """The records of a write answer written back as XML, to compare with the sample."""
+    doc = pim_xml.parse_document(sample(name))
+    root = etree.Element(_q("pim"), nsmap={None: NS}, schemaVersion=doc.schema_version or "")
+    meta = etree.SubElement(root, _q("meta"))
+    for key, value in doc.meta.items():
+        etree.SubElement(meta, _q("itm"), key=key).text = value
+    section = etree.SubElement(root, _q("responses"))
+    for r in doc.responses:
+        attrs = {"dataType": r.data_type, "action": r.action, **r.ids}
+        el = etree.SubElement(section, _q("response"), {k: v for k, v in attrs.items() if v})
+        etree.SubElement(el, _q("status")).text = r.status.value
+        if r.description is not None:
+            etree.SubElement(el, _q("description")).text = r.description
+        if r.details or r.links:
+            details = etree.SubElement(el, _q("details"))
+            for key, value in r.details.items():
+                etree.SubElement(details, _q("itm"), key=key).text = value
+            # The link details have the shape of a links persist body: reuse its writer.
+            links = parse_xml(pim_xml.build_links_persist(r.links)) if r.links else None
+            details.extend([] if links is None else list(links[0][0]))
+    return root
+
+
+@pytest.mark.parametrize("name", WRITE_ANSWERS)
+def test_write_answer_reads_without_loss(name: str) -> None:
+    responses = pim_xml.parse_responses(sample(name))
+    assert responses and all(isinstance(r.status, WriteStatus) for r in responses)
+    assert_xml_equal(_canonical(_dump_responses(name)), _canonical(sample(name)))
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "data_type", "action", "ids"),
+    [
+        (
+            "classes_persist.1_create_without_nodes.response",
+            WriteStatus.SUCCESS,
+            "classification",
+            "create",
+            {"tid": "NewClassification"},
+        ),
+        (
+            "classes_persist.error_language_code_not_found.response",
+            WriteStatus.WARNING,
+            "classification",
+            "create",
+            {},
+        ),
+        (
+            "classes_perform.2_delete_by_id.response",
+            WriteStatus.SUCCESS,
+            "classification",
+            "delete",
+            {"id": "24101"},
+        ),
+        (
+            "attributes_persist.1_create_by_node_id.response",
+            WriteStatus.SUCCESS,
+            "attribute",
+            "create",
+            {"id": "95547", "nodeId": "23456"},
+        ),
+        (
+            "attributes_persist.4_update_by_node_path_and_key.response",
+            WriteStatus.SUCCESS,
+            "attribute",
+            "update",
+            {"nodePath": "/RootNode/someNode", "key": "product_id"},
+        ),
+        (
+            "nodes_persist.create.response",
+            WriteStatus.SUCCESS,
+            "classNode",
+            "create",
+            {"id": "110140", "path": "/Standard/Bekleidung/Accessories", "tid": "Accessories"},
+        ),
+        ("nodes_perform.error_restricted.response", WriteStatus.ERROR, "classNode", None, {}),
+        (
+            "products_persist.3_create_variant.response",
+            WriteStatus.SUCCESS,
+            "variant",
+            "create",
+            {"tid": P_TID},
+        ),
+        (
+            "products_links_perform.error_restricted.response",
+            WriteStatus.ERROR,
+            "productToProductLink",
+            None,
+            {},
+        ),
+    ],
+)
+def test_write_answer_fields(
+    name: str, status: WriteStatus, data_type: str, action: str | None, ids: dict[str, str]
+) -> None:
+    (response,) = pim_xml.parse_responses(sample(name))
+    assert (response.status, response.data_type, response.action) == (status, data_type, action)
+    assert response.ids == ids
+    assert response.description
+
+
+def test_copy_answer_carries_the_new_product_id() -> None:
+    (response,) = pim_xml.parse_responses(sample("products_perform.copy.response"))
+    assert response.details == {"productId": "77833"}
+    assert response.description == "The product has been copied successfully"
+    outcome = response.to_outcome()
+    assert outcome.ok and outcome.action == "copy"
+    assert outcome.ids == {"tid": "37590039-3aea-4a13-9c3a-c6ec3c94adce", "productId": "77833"}
+
+
+def test_warning_keeps_the_whole_description() -> None:
+    (response,) = pim_xml.parse_responses(
+        sample("classes_persist.error_localization_already_exists.response")
+    )
+    assert response.to_outcome().ok
+    assert response.description == (
+        "The classification has been saved successfully|Unable to create new classification."
+        " Classification with name NewClassification-en already exist."
+    )
+
+
+def test_link_answer_details_are_the_links_made() -> None:
+    (response,) = pim_xml.parse_responses(
+        sample("products_links_persist.3_several_to_single_by_tids.response")
+    )
+    assert response.links == (
+        ProductLink(
+            product_tids=(P_TID, "ab96e6b1-d874-4cea-9ab9-141fcf6804bc"),
+            target_product_tids=(A_TID,),
+        ),
+    )
+    (by_ids,) = pim_xml.parse_responses(
+        sample("products_links_persist.2_single_to_single_by_ids.response")
+    )
+    assert by_ids.links == (ProductLink(product_ids=(54321,), target_product_ids=(12345,)),)
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        (
+            "nodes_retrieve.error_no_criteria.response",
+            "1001",
+            "Path or ids array or classificationId should be provided to get nodes",
+        ),
+        ("nodes_retrieve.error_level_zero.response", "1001", "The level should not be 0"),
+        (
+            "nodes_persist.error_forbidden.response",
+            "1010",
+            "Nodes persist API is restricted for users",
+        ),
+        (
+            "products_persist.error_forbidden.response",
+            "1010",
+            "Products persist is restricted for users",
+        ),
+    ],
+)
+def test_issue_answer_reads_without_loss(name: str, code: str, message: str) -> None:
+    issue = pim_xml.parse_issue(sample(name))
+    assert issue.code == code
+    assert issue.details == {"errorMessage": message}
+    assert issue.status is WriteStatus.ERROR
+    assert issue.support_id and len(issue.support_id) == 36
+    assert issue.description and issue.message == f"{issue.description}; {message}"
+    expected = (
+        f'<response xmlns="{NS}"><details><itm key="supportId">{issue.support_id}</itm></details>'
+        f'<issues><itm key="code">{code}</itm><itm key="description">{issue.description}</itm>'
+        f'<itms type="details"><itm key="errorMessage">{message}</itm></itms></issues>'
+        "<status>ERROR</status></response>"
+    )
+    assert_xml_equal(sample(name), expected)
+
+
+# Answers that have the shape of a write body: read, write back with the builder, compare.
+REBUILD: dict[str, Callable[[bytes], bytes]] = {
+    "classes": lambda b: pim_xml.build_classes_persist(
+        pim_xml.parse_classifications(b), meta=pim_xml.parse_document(b).meta
+    ),
+    "attribute_definitions": lambda b: pim_xml.build_attribute_definitions_persist(
+        pim_xml.parse_attribute_definitions(b), meta=pim_xml.parse_document(b).meta
+    ),
+    "attributes": lambda b: pim_xml.build_attributes_persist(
+        pim_xml.parse_attributes(b), meta=pim_xml.parse_document(b).meta
+    ),
+    "nodes": lambda b: pim_xml.build_nodes_persist(
+        pim_xml.parse_nodes(b), meta=pim_xml.parse_document(b).meta
+    ),
+    "products": lambda b: pim_xml.build_products_persist(
+        pim_xml.parse_products(b), meta=pim_xml.parse_document(b).meta
+    ),
+}
+TREE_ANSWER = "classes_retrieve.4_with_nodes_tree.response"
+
+
+@pytest.mark.parametrize("name", [n for n in READ_ANSWERS if n != TREE_ANSWER])
+def test_read_answer_writes_back_the_same_tree(name: str) -> None:
+    kind = name.split(".")[0].rsplit("_", 1)[0]
+    assert_same(REBUILD[kind](sample(name)), sample(name))
+
+
+def test_tree_answer_reads_as_the_flat_one() -> None:
+    tree = pim_xml.parse_classifications(sample(TREE_ANSWER))
+    flat = pim_xml.parse_classifications(sample("classes_retrieve.3_with_nodes_flat.response"))
+    assert tree == flat
+    (standard,) = tree
+    root, clothes = standard.nodes
+    assert (root.id, root.path, root.children, root.level) == (15370, "/Standard", (15371,), 0)
+    assert (clothes.parent_id, clothes.parent_path, clothes.level) == (15370, "/Standard", 1)
+    (gender,) = root.attributes
+    assert (gender.key, gender.level, gender.localized, gender.inheritance) == (
+        "gender",
+        "p",
+        True,
+        "visible",
+    )
+    assert gender.domain == DomainValues(
+        (DomainValue("female", texts(en_EN="female", de_DE="weiblich")),),
+        allow_new_value=False,
+        sort_direction="MANUAL",
+    )
+
+
+def test_classification_answer_fields() -> None:
+    doc = pim_xml.parse_document(sample("classes_retrieve.1_by_tids.response"))
+    assert [c.tid for c in doc.classifications] == ["Standard", "Standart"]
+    assert doc.classifications[0].name == LocalizedText()
+    assert doc.meta == {
+        "messageType": "request",
+        "messageTime": "2022-12-21T08:44:09.377Z",
+        "sourceEnv": "web",
+        "itemInformationType": "classification",
+    }
+
+
+def test_attribute_definition_answer_fields() -> None:
+    product_id, care_note = pim_xml.parse_attribute_definitions(
+        sample("attribute_definitions_retrieve.3_all.response")
+    )
+    assert (product_id.id, product_id.tid, product_id.type) == (15210, "product_id", "text")
+    assert product_id.name == texts(en_EN="SKU product", de_DE="SKU Produkt")
+    assert care_note.multi_valued is True
+    assert care_note.domain is not None and care_note.domain.mode == "FULL"
+    assert care_note.domain.values[0].names.get("de_DE") == "Chlorbleiche möglich"
+
+
+def test_attribute_answer_fields() -> None:
+    new2, new1 = pim_xml.parse_attributes(
+        sample("attributes_retrieve.2_by_product_tids_with_domain_and_default_values.response")
+    )
+    assert (new2.id, new2.key, new2.inheritance, new2.localized) == (
+        44793,
+        "new2",
+        "not_visible",
+        False,
+    )
+    assert new2.domain is None and new2.default_values == ()
+    assert [d.tid for d in new1.default_values] == ["domain1"]
+    assert new1.domain is not None and new1.domain.values[0].names.texts == {
+        "en_GB": "domain1-en",
+        "de_DE": "domain1-dee",
+    }
+
+
+def test_node_answer_fields() -> None:
+    (root,) = pim_xml.parse_nodes(sample("nodes_retrieve.root_by_classification.response"))
+    assert (root.id, root.path, root.tid, root.level, root.name) == (
+        15270,
+        "/",
+        "Standard",
+        0,
+        LocalizedText(),
+    )
+    clothes, test = pim_xml.parse_nodes(sample("nodes_retrieve.children_by_path.response"))
+    assert (clothes.id, clothes.parent_id, clothes.tid, clothes.level) == (
+        15271,
+        15270,
+        "Bekleidung",
+        1,
+    )
+    assert test.path == "/Standard/Test"
+
+
+def _at(year: int, month: int, day: int, h: int, m: int, s: int, ms: int) -> datetime:
+    return datetime(year, month, day, h, m, s, ms * 1000, tzinfo=UTC)
+
+
+def test_product_tree_answer_fields() -> None:
+    (product,) = pim_xml.parse_products(sample("products_retrieve.get_product.response"))
+    assert (product.tid, product.pim_id, product.status) == (
+        "78fc9abb-2223-40dc-ac3e-26d42102d050",
+        598800,
+        "READY",
+    )
+    assert product.name == plain("Product") and product.node == "/Standard/Demo"
+    assert product.creation_date == _at(2022, 12, 27, 6, 24, 56, 610)
+    assert product.value_modification_date == _at(2022, 12, 28, 16, 24, 54, 488)
+    (article,) = product.children
+    assert (article.pim_id, article.name, article.values[0].entries) == (
+        599790,
+        plain("Article"),
+        (ValueEntry("Black", locale="en_EN"),),
+    )
+    (variant,) = article.variants
+    assert variant.pim_id == 599791 and variant.modification_date == _at(
+        2022, 12, 28, 16, 25, 15, 553
+    )
+    assert variant.values == (
+        AttributeValue(
+            "currency",
+            (ValueEntry("EUR", locale="en_EN", key="EUR"),),
+            data_type="text",
+            type="loc_domain",
+            node="/Standard",
+        ),
+    )
+
+
+def test_product_values_of_every_answered_type() -> None:
+    (product,) = pim_xml.parse_products(sample("products_retrieve.get_product.response"))
+    values = {v.attr: v for v in product.values}
+    assert len(values) == 16
+    listed_loc = values["BOOLEAN_LISTED"]
+    assert (listed_loc.type, listed_loc.data_type, listed_loc.inheritance) == (
+        "multi_loc",
+        "boolean",
+        "false",
+    )
+    assert [(e.locale, e.position, e.value) for e in listed_loc.entries] == [
+        ("en_EN", 0, "true"),
+        ("en_EN", 1, "false"),
+        ("de_DE", 0, "true"),
+        ("de_DE", 1, "false"),
+    ]
+    assert values["DATE_LISTED_2"].entries == (
+        ValueEntry("2022-12-14T06:26:00.000Z", position=0),
+        ValueEntry("2022-12-16T06:26:00.000Z", position=1),
+    )
+    assert values["STRING_LISTED_DOMAIN"].entries == (
+        ValueEntry("Value 1 EN", "en_EN", 0, "Value 1"),
+        ValueEntry("", "fr_FR", 0, "Value 2"),
+    )
+    assert values["STRING_DOMAIN"].entries[1] == ValueEntry("", "de_DE", key="Domain value 2")
+    assert values["NUMBER_LISTABLE_TABLE"].parent == "TABLE"
+    assert values["NUMBER"].entries == (ValueEntry("5.432", "en_EN"),)
+
+
+def test_product_links_answer() -> None:
+    (product,) = pim_xml.parse_products(sample("products_retrieve.get_product.response"))
+    assert product.links is not None
+    channels, assets, products = product.links
+    assert (channels.type, channels.mode, channels.lists) == ("channels", "delta", ())
+    assert products.type == "products" and products.lists == ()
+    (table,) = assets.lists
+    assert (table.attr, table.mode) == ("REFERENCE_TABLE", "delta")
+    assert [(link.key, link.value) for link in table.links] == [
+        ("BBF33C7E-E412-4C9E-B313-735C8C681D71", "/100192517000_97f.jpg")
+    ]
+
+
+# --- every value type and data type, written and read back -------------------------------
+
+ALL_VALUES = (
+    AttributeValue("s", (ValueEntry("plain"),), data_type="text", type="simple"),
+    AttributeValue(
+        "l",
+        (ValueEntry("1.5", "en_EN"), ValueEntry("2,5", "de_DE")),
+        data_type="number",
+        type="localized",
+    ),
+    AttributeValue(
+        "m",
+        (ValueEntry("2022-12-14T06:26:00.000Z", position=0),),
+        data_type="date",
+        type="multiple",
+    ),
+    AttributeValue(
+        "ml",
+        (
+            ValueEntry("true", "en_EN", 0),
+            ValueEntry("false", "en_EN", 1),
+            ValueEntry("true", "de_DE", 0),
+        ),
+        data_type="boolean",
+        type="multi_loc",
+    ),
+    AttributeValue("d", (ValueEntry("Red", key="red"),), data_type="text", type="domain"),
+    AttributeValue(
+        "ld", (ValueEntry("Rot", "de_DE", key="red"),), data_type="text", type="loc_domain"
+    ),
+    AttributeValue(
+        "md",
+        (ValueEntry("Red", position=0, key="red"), ValueEntry("Blue", position=1, key="blue")),
+        data_type="text",
+        type="multi_domain",
+    ),
+    AttributeValue(
+        "mld",
+        (ValueEntry("Rot", "de_DE", 0, "red"), ValueEntry("Red", "en_EN", 0, "red")),
+        data_type="text",
+        type="multi_loc_domain",
+    ),
+    AttributeValue(
+        "col", (ValueEntry("54", "en_EN", 0),), data_type="number", type="multi_loc", parent="TABLE"
+    ),
+    AttributeValue(
+        "TABLE", data_type="table", type="simple", node="/Standard/Demo", inheritance="false"
+    ),
+)
+
+ALL_VALUES_XML = f"""
+<pim xmlns="{NS}" schemaVersion="5.6.0"><products><product tid="P"><vals>
+  <val attr="s" dataType="text" type="simple"><itm>plain</itm></val>
+  <val attr="l" dataType="number" type="localized"><itm loc="en_EN">1.5</itm><itm loc="de_DE">2,5</itm></val>
+  <val attr="m" dataType="date" type="multiple"><itm pos="0">2022-12-14T06:26:00.000Z</itm></val>
+  <val attr="ml" dataType="boolean" type="multi_loc">
+    <i18n loc="en_EN"><itm pos="0">true</itm><itm pos="1">false</itm></i18n>
+    <i18n loc="de_DE"><itm pos="0">true</itm></i18n>
+  </val>
+  <val attr="d" dataType="text" type="domain"><itm key="red">Red</itm></val>
+  <val attr="ld" dataType="text" type="loc_domain"><itm key="red" loc="de_DE">Rot</itm></val>
+  <val attr="md" dataType="text" type="multi_domain">
+    <itm key="red" pos="0">Red</itm><itm key="blue" pos="1">Blue</itm>
+  </val>
+  <val attr="mld" dataType="text" type="multi_loc_domain">
+    <i18n loc="de_DE"><itm key="red" pos="0">Rot</itm></i18n>
+    <i18n loc="en_EN"><itm key="red" pos="0">Red</itm></i18n>
+  </val>
+  <val attr="col" dataType="number" parent="TABLE" type="multi_loc">
+    <i18n loc="en_EN"><itm pos="0">54</itm></i18n>
+  </val>
+  <val attr="TABLE" dataType="table" inheritance="false" node="/Standard/Demo" type="simple"/>
+</vals></product></products></pim>
+"""
+
+
+def test_every_value_type_is_written_as_documented() -> None:
+    body = pim_xml.build_products_persist([Product(tid="P", values=ALL_VALUES)])
+    assert_xml_equal(body, ALL_VALUES_XML)
+    (product,) = pim_xml.parse_products(body)
+    assert product.values == ALL_VALUES
+
+
+def test_whole_product_tree_reads_back_as_written() -> None:
+    meta = ItemMeta(
+        id=7, creation_date=_at(2023, 1, 2, 3, 4, 5, 6), status="READY", extra={"owner": "x"}
+    )
+    product = Product(
+        tid="P",
+        name=plain("P"),
+        meta=meta,
+        node="/Standard",
+        values=ALL_VALUES[:2],
+        articles=(
+            Article(
+                tid="A",
+                values=ALL_VALUES[2:4],
+                variants=(Variant(tid="V", meta=meta, values=ALL_VALUES[4:]),),
+            ),
+        ),
+    )
+    assert pim_xml.parse_products(pim_xml.build_products_persist([product])) == (product,)
+    assert (
+        pim_xml.format_date(meta.creation_date or datetime.now(UTC)) == "2023-01-02T03:04:05.006Z"
+    )

@@ -227,30 +227,32 @@ def _links(el: Element | None) -> tuple[LinkGroup, ...] | None:
     )
 
 
-def _common(el: Element) -> dict[str, object]:
-    return {
-        "tid": el.get("tid"),
-        "name": _localized(el.find(q("name"))),
-        "meta": _item_meta(el.find(q("meta"))),
-        "values": _values(el),
-    }
-
-
 def _variant(el: Element) -> Variant:
-    return Variant(**_common(el))  # type: ignore[arg-type]
+    return Variant(
+        tid=el.get("tid"),
+        name=_localized(el.find(q("name"))),
+        meta=_item_meta(el.find(q("meta"))),
+        values=_values(el),
+    )
 
 
 def _article(el: Element) -> Article:
+    # An article is a variant's fields plus its variants: read those, then add.
     variants = el.find(q("variants"))
     found = () if variants is None else tuple(map(_variant, variants.findall(q("variant"))))
-    return Article(**_common(el), variants=found)  # type: ignore[arg-type]
+    base = _variant(el)
+    return Article(base.tid, base.name, base.meta, base.values, variants=found)
 
 
 def _product(el: Element) -> Product:
+    base = _variant(el)
     articles = el.find(q("articles"))
     node = el.find(q("node"))
     return Product(
-        **_common(el),  # type: ignore[arg-type]
+        base.tid,
+        base.name,
+        base.meta,
+        base.values,
         node=None if node is None else node.text or "",
         articles=() if articles is None else tuple(map(_article, articles.findall(q("article")))),
         links=_links(el.find(q("links"))),

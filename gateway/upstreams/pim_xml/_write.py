@@ -7,8 +7,9 @@ document's request samples, so a record read from an answer writes back the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from lxml import etree
 
@@ -47,6 +48,7 @@ __all__ = [
 SCHEMA_VERSION = "5.6.0"
 
 Element = etree._Element
+_R = TypeVar("_R")
 Attrs = Mapping[str, "str | int | bool | None"]
 
 # multi_loc values nest one list per locale. Answers spell the group <i18N>, the one request
@@ -323,15 +325,15 @@ def _action(parent: Element, action: Action) -> None:
 
 def _build(
     section: str,
-    writer: object,
-    records: Iterable[object],
+    writer: Callable[[Element, _R], None],
+    records: Iterable[_R],
     meta: Mapping[str, str] | None,
     schema_version: str,
 ) -> bytes:
     root = _document(meta, schema_version)
     el = _sub(root, section)
     for record in records:
-        writer(el, record)  # type: ignore[operator]
+        writer(el, record)
     return _finish(root)
 
 
