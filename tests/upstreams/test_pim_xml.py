@@ -404,6 +404,7 @@ def test_request_sample_reads_back_into_what_built_it(name: str) -> None:
     assert rebuilt.attribute_definitions == doc.attribute_definitions
     assert rebuilt.links == doc.links
     assert rebuilt.nodes == doc.nodes
+    assert rebuilt.classifications == doc.classifications
 
 
 def test_built_body_is_utf8_xml_in_the_pim_namespace() -> None:
@@ -905,3 +906,12 @@ def test_whole_product_tree_reads_back_as_written() -> None:
     assert (
         pim_xml.format_date(meta.creation_date or datetime.now(UTC)) == "2023-01-02T03:04:05.006Z"
     )
+
+
+def test_localized_text_lookups() -> None:
+    names = texts(en_EN="Care note", de_DE="Pflegehinweis")
+    assert names.get("de_DE") == "Pflegehinweis" and names.get("fr_FR") is None
+    assert names.first("fr_FR", "de_DE") == "Pflegehinweis"
+    assert names.first() == "Care note"
+    assert plain("Product").first("de_DE") == "Product"
+    assert LocalizedText().first() is None
