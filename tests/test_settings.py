@@ -30,13 +30,14 @@ def test_secrets_are_masked_everywhere() -> None:
     settings = load_settings(
         {
             "GATEWAY_PIM_URL": "https://pim.example/api/core/v1",
-            "GATEWAY_PIM_TOKEN": "tok-123-secret",
-            "GATEWAY_OMNICOMMERCE_API_KEY": "omni-secret",
+            "GATEWAY_PIM_TOKEN": "tok-123-xyzzy",
+            "GATEWAY_OMNICOMMERCE_API_KEY": "omni-plugh",
         }
     )
-    assert "secret" not in repr(settings) and "secret" not in str(settings)
+    for shown in (repr(settings), str(settings), settings.model_dump_json()):
+        assert "xyzzy" not in shown and "plugh" not in shown
     assert settings.pim_token is not None
-    assert settings.pim_token.get_secret_value() == "tok-123-secret"
+    assert settings.pim_token.get_secret_value() == "tok-123-xyzzy"
 
 
 def test_settings_are_frozen() -> None:
