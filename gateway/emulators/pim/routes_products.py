@@ -50,12 +50,11 @@ def retrieve(body: bytes, store: Store) -> Response:
 
 
 def render_item(parent: etree._Element, store: Store, item: Item) -> etree._Element:
-    """One P, A or V with its children in the samples' (alphabetical) order."""
+    """One P, A or V, its children in the samples' (alphabetical) order: articles first, variants last."""
     element = sub(parent, item.kind, {"tid": item.tid})
-    if item.kind in _CHILDREN and item.children:
-        group = sub(element, _CHILDREN[item.kind][0])
-        for child in item.children:
-            render_item(group, store, child)
+    group = _CHILDREN.get(item.kind, ("", ""))[0]
+    if group == "articles" and item.children:
+        _render_children(element, store, item, group)
     if item.kind == "product":
         _render_links(element, store, item)
     meta = sub(element, "meta")
@@ -68,7 +67,15 @@ def render_item(parent: etree._Element, store: Store, item: Item) -> etree._Elem
     if item.node is not None:
         sub(element, "node", text=item.node)
     render_values(element, item.vals)
+    if group == "variants" and item.children:
+        _render_children(element, store, item, group)
     return element
+
+
+def _render_children(element: etree._Element, store: Store, item: Item, group: str) -> None:
+    listing = sub(element, group)
+    for child in item.children:
+        render_item(listing, store, child)
 
 
 def _render_links(parent: etree._Element, store: Store, product: Item) -> None:

@@ -351,7 +351,7 @@ def _sample_products(store: Store) -> None:
         26594,
         node="/Standard/Test",
     )
-    _item(store, "article", "e8712bfd-6701-4833-9197-b259ea42dd84", "Article1", 21655, product)
+    _item(store, "article", "e8712bfd-6701-4833-9197-b259ea42dd84", "Article0", 21655, product)
     article = _item(
         store, "article", "73c7992f-5f66-4d99-9ca7-9efa3f1b8281", "Article3", None, product
     )
