@@ -71,6 +71,42 @@ class Settings(BaseModel):
 
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     pim_batch_size: int = Field(default=100, ge=1, le=100)
+    citrusad_concurrency: int = Field(default=16, ge=1, le=256)
+    default_locale: str = "en_GB"
+
+    # The shared read cache: TTLs in seconds per resource; 0 turns a resource's cache off.
+    cache_enabled: bool = True
+    cache_max_entries: int = Field(default=50_000, ge=0)
+    cache_ttl_products: float = Field(default=60.0, ge=0)
+    cache_ttl_nodes: float = Field(default=300.0, ge=0)
+    cache_ttl_attribute_definitions: float = Field(default=300.0, ge=0)
+    cache_ttl_attributes: float = Field(default=300.0, ge=0)
+    cache_ttl_classifications: float = Field(default=300.0, ge=0)
+    cache_ttl_catalog_products: float = Field(default=60.0, ge=0)
+
+    # security (issue 6): authentication, operation limits, request guards, CORS.
+    # See gateway/security/ for what each one means; defaults are the production ones.
+    development_mode: bool = False
+    api_keys: tuple[str, ...] = ()
+    jwt_hs256_secret: SecretStr | None = None
+    jwt_jwks_file: str | None = None
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=300, ge=0)
+    max_query_depth: int = Field(default=15, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=5000, ge=1)
+    max_root_fields: int = Field(default=20, ge=1)
+    max_query_cost: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=2_000_000, ge=1)
+    max_json_depth: int = Field(default=64, ge=1, le=512)
+    batching_enabled: bool = False
+    max_batch_size: int = Field(default=10, ge=1, le=100)
+    csrf_prevention: bool = True
+    csrf_required_headers: tuple[str, ...] = ("x-apollo-operation-name", "apollo-require-preflight")
+    cors_allow_origins: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _upstreams_are_complete(self) -> Settings:
@@ -160,7 +196,9 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-_LIST_SETTINGS = frozenset({"extensions"})
+_LIST_SETTINGS = frozenset(
+    {"extensions", "api_keys", "csrf_required_headers", "cors_allow_origins"}  # + security (issue 6)
+)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
