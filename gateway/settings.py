@@ -196,8 +196,9 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+# security (issue 6) added the last three.
 _LIST_SETTINGS = frozenset(
-    {"extensions", "api_keys", "csrf_required_headers", "cors_allow_origins"}  # + security (issue 6)
+    {"extensions", "api_keys", "csrf_required_headers", "cors_allow_origins"}
 )
 
 
