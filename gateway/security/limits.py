@@ -96,17 +96,19 @@ class CostModel:
     * ``own`` is ``field_costs["Type.field"]`` if listed, else ``object_cost`` for a field
       returning an object, interface or union and ``leaf_cost`` for a scalar or enum;
       introspection fields and ``__typename`` cost 0 (answered in process);
-    * ``size`` is 1 for a field that does not return a list; for a list it is the ``first``
-      or ``last`` argument, else the length of the longest list argument (``tids: [...]``),
-      else ``default_list_size``; capped at ``max_list_size``. Variables are read from the
-      request; an unknown value counts as ``default_list_size``.
+    * ``size`` is the field's ``first`` or ``last`` argument if it has one (a list or a
+      Relay connection); else 1 for a field that does not return a list, and for the
+      ``edges``/``nodes`` of a ``...Connection`` (already sized by ``first``); else the
+      length of the longest list argument (``tids: [...]``); else ``default_list_size``.
+      Capped at ``max_list_size``. Variables are read from the request; a value not given
+      counts as ``default_list_size``.
 
     | query | cost with the defaults |
     | --- | --- |
     | ``{ product(tid: "a") { name } }`` | 1 |
     | ``{ products(tids: ["a", "b", "c"]) { name } }`` | 1 |
     | ``{ products(tids: ["a","b","c"]) { variants { name } } }`` | 1 + 3 * 1 = 4 |
-    | ``{ searchProducts(first: 50) { edges { node { variants { name } } } } }`` | ~ 1 + 50 * 10 |
+    | ``{ searchProducts(first: 50) { edges { node { variants { name } } } } }`` | 1 + 50 * 3 = 151 |
 
     The schema engineer tunes ``field_costs`` (e.g. ``{"Product.catalogProduct": 2}``).
     """
@@ -206,7 +208,9 @@ class _Walker:
             measure.aliases += inner.aliases
             # Introspection is answered in process: it costs no upstream call.
             measure.cost = (
-                0 if name in _META_FIELDS else self._size(node, definition.type) * inner.cost
+                0
+                if name in _META_FIELDS
+                else self._size(node, definition.type, parent) * inner.cost
             )
         elif node.selection_set is not None:
             measure.depth += 1  # already past the limit; no need to look deeper
@@ -240,19 +244,22 @@ class _Walker:
             else self._model.leaf_cost
         )
 
-    def _size(self, node: FieldNode, type_: GraphQLOutputType) -> int:
-        bare = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-        if not isinstance(bare, GraphQLList):
-            return 1
+    def _size(
+        self, node: FieldNode, type_: GraphQLOutputType, parent: GraphQLNamedType | None
+    ) -> int:
         arguments = {arg.name.value: arg.value for arg in node.arguments or ()}
         page = next((arguments[n] for n in ("first", "last") if n in arguments), None)
-        size = self._int_of(page) if page is not None else None
-        if page is None:
-            lengths = (self._length_of(value) for value in arguments.values())
-            size = max((n for n in lengths if n is not None), default=None)
-        if size is None:
-            size = self._model.default_list_size
-        return max(0, min(size, self._model.max_list_size))
+        if page is not None:
+            return self._clamp(self._int_of(page))
+        bare = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if not isinstance(bare, GraphQLList) or _is_connection_list(parent, node.name.value):
+            return 1
+        lengths = (self._length_of(value) for value in arguments.values())
+        return self._clamp(max((n for n in lengths if n is not None), default=None))
+
+    def _clamp(self, size: int | None) -> int:
+        chosen = self._model.default_list_size if size is None else size
+        return max(0, min(chosen, self._model.max_list_size))
 
     def _int_of(self, value: ValueNode) -> int | None:
         if isinstance(value, IntValueNode):
@@ -268,6 +275,10 @@ class _Walker:
 
     def _bound(self, value: ValueNode) -> object:
         return self._variables.get(value.name.value) if isinstance(value, VariableNode) else None
+
+
+def _is_connection_list(parent: GraphQLNamedType | None, name: str) -> bool:
+    return parent is not None and parent.name.endswith("Connection") and name in ("edges", "nodes")
 
 
 _META_FIELDS: dict[str, GraphQLField] = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}

@@ -30,7 +30,22 @@ class Item:
 
 
 @strawberry.type
+class ItemEdge:
+    node: Item
+
+
+@strawberry.type
+class ItemConnection:
+    edges: list[ItemEdge]
+
+
+@strawberry.type
 class Query:
+    @strawberry.field
+    def search(self, first: int = 10) -> ItemConnection:
+        calls.append("search")
+        return ItemConnection(edges=[ItemEdge(node=Item(name="found"))])
+
     @strawberry.field
     def item(self) -> Item:
         calls.append("item")
@@ -171,6 +186,8 @@ async def test_token_limit() -> None:
             1 + 4,
         ),
         ("{ __schema { types { name fields { name } } } }", None, 0),
+        # A connection is sized by its first; its edges are not multiplied again.
+        ("{ search(first: 50) { edges { node { children { name } } } } }", None, 1 + 50 * 3),
     ],
 )
 async def test_cost_model(query: str, variables: dict[str, Any] | None, cost: int) -> None:
