@@ -4,6 +4,7 @@
 | --- | --- |
 | ``UpstreamConfig``, ``RateLimit`` | one upstream's settings; ``omnicommerce_config(settings)`` etc. build them |
 | ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse`` |
+| ``ErrorReader`` | ``request(..., read_error=f)``: ``f(status, body)`` turns an upstream's error body into the error raised |
 | ``TransportPool`` | the gateway's transports, sharing metrics and per-credential limiters |
 | ``RateLimiter``, ``IntervalRateLimiter``, ``LimiterRegistry`` | pacing; the protocol is the seam for a Redis limiter |
 | ``CircuitBreaker``, ``CircuitOpen`` | fail fast while an upstream is down |
@@ -31,6 +32,7 @@ from gateway.upstreams.transport._limiter import (
 )
 from gateway.upstreams.transport._metrics import TransportMetrics
 from gateway.upstreams.transport._transport import (
+    ErrorReader,
     TransportPool,
     UpstreamResponse,
     UpstreamTransport,
@@ -40,6 +42,7 @@ __all__ = [
     "OMNICOMMERCE_RATE",
     "CircuitBreaker",
     "CircuitOpen",
+    "ErrorReader",
     "IntervalRateLimiter",
     "LimiterRegistry",
     "RateLimit",

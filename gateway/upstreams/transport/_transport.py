@@ -13,6 +13,10 @@ translate the outcome into the error tree -> retry if that is safe.
 | other 4xx | UpstreamRejected(status) | never |
 | 3xx, body over the cap | UpstreamBadResponse | never |
 | breaker open | CircuitOpen (an UpstreamUnavailable) | never |
+
+An upstream that explains its 4xx/5xx in the body (the PIM's ``<response><issues>``) passes
+``read_error=`` to ``request``: it sees the status and body and may return the error to raise
+instead; the table's retry rule then follows that error's class (a rejection is never retried).
 """
 
 from __future__ import annotations
@@ -44,9 +48,12 @@ from gateway.upstreams.transport._config import UpstreamConfig
 from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter
 from gateway.upstreams.transport._metrics import TransportMetrics
 
-__all__ = ["TransportPool", "UpstreamResponse", "UpstreamTransport"]
+__all__ = ["ErrorReader", "TransportPool", "UpstreamResponse", "UpstreamTransport"]
 
 log = logging.getLogger("gateway.upstreams.transport")
+
+ErrorReader = Callable[[int, bytes], UpstreamError | None]
+"""``read_error(status, body)``: the error a non-2xx answer means, or None for the default."""
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BREAKER_FAILURES = (UpstreamTimeout, UpstreamUnavailable, UpstreamOutcomeUnknown)
@@ -156,6 +163,7 @@ class UpstreamTransport:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        read_error: ErrorReader | None = None,
     ) -> UpstreamResponse:
         """One logical call: attempts, pacing and retries included. ``endpoint`` labels metrics."""
         method = method.upper()
@@ -180,12 +188,14 @@ class UpstreamTransport:
                 with attempt:
                     if attempt.num > 1:
                         self.metrics.retries[(self.name, label)] += 1
-                    return await self._attempt(request, label, safe)
+                    return await self._attempt(request, label, safe, read_error)
         except _Failure as failure:
             raise failure.error from failure.error.__cause__
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
 
-    async def _attempt(self, request: httpx.Request, label: str, safe: bool) -> UpstreamResponse:
+    async def _attempt(
+        self, request: httpx.Request, label: str, safe: bool, read_error: ErrorReader | None
+    ) -> UpstreamResponse:
         try:
             self.breaker.enter()
         except UpstreamUnavailable as exc:
@@ -193,7 +203,7 @@ class UpstreamTransport:
             raise _Failure(exc, sent=True) from None
         try:
             await self._pace()
-            response = await self._exchange(request, label, safe)
+            response = await self._exchange(request, label, safe, read_error)
         except _Failure as failure:
             self.breaker.record(failed=isinstance(failure.error, _BREAKER_FAILURES))
             raise
@@ -213,7 +223,9 @@ class UpstreamTransport:
             self.metrics.limiter_waits[self.name] += 1
             self.metrics.limiter_wait_seconds[self.name] += waited
 
-    async def _exchange(self, request: httpx.Request, label: str, safe: bool) -> UpstreamResponse:
+    async def _exchange(
+        self, request: httpx.Request, label: str, safe: bool, read_error: ErrorReader | None
+    ) -> UpstreamResponse:
         try:
             async with asyncio.timeout(self.config.timeout):
                 response = await self._client.send(request, stream=True)
@@ -228,7 +240,7 @@ class UpstreamTransport:
             raise failure from exc
         self._count(label, str(response.status_code))
         log.debug("%s %s -> %s", self.name, label, response.status_code)
-        return self._judge(response, body)
+        return self._judge(response, body, read_error)
 
     def _translate(self, exc: BaseException, label: str, safe: bool) -> _Failure:
         """An httpx (or deadline) error as the error tree; the cause is chained by the caller."""
@@ -281,7 +293,9 @@ class UpstreamTransport:
         )
         return _Failure(error, sent=True)
 
-    def _judge(self, response: httpx.Response, body: bytes) -> UpstreamResponse:
+    def _judge(
+        self, response: httpx.Response, body: bytes, read_error: ErrorReader | None = None
+    ) -> UpstreamResponse:
         status, up = response.status_code, self.name
         if 200 <= status < 300:
             return UpstreamResponse(up, status, response.headers, body)
@@ -292,6 +306,12 @@ class UpstreamTransport:
                 sent=True,
                 retry_after=retry_after,
             )
+        explained = read_error(status, body) if read_error and status >= 400 else None
+        if explained is not None:
+            # The reader quotes the upstream, which may echo what it was sent.
+            explained.message = self._scrub(explained.message)
+            explained.args = (explained.message,)
+            raise _Failure(explained, sent=True, retry_after=retry_after if status == 503 else None)
         if status >= 500:
             error: UpstreamError = UpstreamUnavailable(upstream=up, status=status)
             raise _Failure(error, sent=True, retry_after=retry_after if status == 503 else None)

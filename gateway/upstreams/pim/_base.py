@@ -1,0 +1,105 @@
+"""What every PIM call shares: the transport, the error reader, batching and concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from gateway.upstreams import pim_xml
+from gateway.upstreams.records import PimIdList
+from gateway.upstreams.transport import UpstreamResponse, UpstreamTransport
+
+from ._errors import read_pim_error
+
+__all__ = ["DEFAULT_BATCH_SIZE", "PimBase", "on_flags"]
+
+DEFAULT_BATCH_SIZE = 100
+_JSON = {"Accept": "application/json"}
+_XML = {"Accept": "application/xml"}
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+T = TypeVar("T")
+
+
+class PimBase:
+    """The OMN PIM over one ``UpstreamTransport`` (its base URL ends in ``/api/core/v1``).
+
+    ``batch_size`` caps the keys of one retrieve call (the PIM documents no limit; the
+    settings' ``pim_batch_size``); ``max_concurrency`` caps the calls of one read in flight.
+    """
+
+    def __init__(
+        self,
+        transport: UpstreamTransport,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        max_concurrency: int = 4,
+    ) -> None:
+        if batch_size < 1 or max_concurrency < 1:
+            raise ValueError("batch_size and max_concurrency must be at least 1")
+        self.transport = transport
+        self.batch_size = batch_size
+        self.max_concurrency = max_concurrency
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _get(self, path: str) -> UpstreamResponse:
+        return await self.transport.request(
+            "GET", path, headers=_XML, endpoint=f"GET {path}", read_error=read_pim_error
+        )
+
+    async def _read(self, path: str, body: Mapping[str, Any]) -> UpstreamResponse:
+        """A retrieve: a POST that only reads, so the transport may retry it."""
+        return await self.transport.request(
+            "POST",
+            path,
+            json=body,
+            headers=_XML,
+            endpoint=f"POST {path}",
+            idempotent=True,
+            read_error=read_pim_error,
+        )
+
+    async def _query(self, path: str, body: Mapping[str, Any]) -> PimIdList:
+        answer = await self.transport.request(
+            "POST",
+            path,
+            json=body,
+            headers=_JSON,
+            endpoint=f"POST {path}",
+            idempotent=True,
+            read_error=read_pim_error,
+        )
+        return pim_xml.parse_id_list(answer.content)
+
+    async def _gather(self, calls: Iterable[Awaitable[T]]) -> list[T]:
+        """Run ``calls`` at most ``max_concurrency`` at a time; the first failure is raised."""
+        gate = asyncio.Semaphore(self.max_concurrency)
+
+        async def gated(call: Awaitable[T]) -> T:
+            async with gate:
+                return await call
+
+        # return_exceptions: every call settles before we raise, so none is left unawaited.
+        results = await asyncio.gather(*(gated(c) for c in calls), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return results  # type: ignore[return-value]
+
+    async def _batched(
+        self, keys: Sequence[K], call: Callable[[list[K]], Awaitable[list[R]]]
+    ) -> list[R]:
+        """Distinct ``keys`` in calls of at most ``batch_size``, concurrently; records merged."""
+        distinct = list(dict.fromkeys(keys))
+        size = self.batch_size
+        chunks = [distinct[at : at + size] for at in range(0, len(distinct), size)]
+        answers = await self._gather(call(chunk) for chunk in chunks)
+        return [record for answer in answers for record in answer]
+
+
+def on_flags(**flags: bool) -> dict[str, Any]:
+    """Only the flags that are on: the documented bodies leave the others out."""
+    return {name: True for name, on in flags.items() if on}

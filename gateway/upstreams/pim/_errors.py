@@ -1,0 +1,56 @@
+"""The PIM's request-level errors (``<response><issues>``) as the gateway's error tree.
+
+| answer | raised | why |
+| --- | --- | --- |
+| any status, code ``1001`` (invalid input) | ``UpstreamRejected(upstream_code="1001")`` | the request was refused: repeating it cannot help |
+| 403, code ``1010`` (endpoint forbidden) | ``UpstreamRejected(status=403, upstream_code="1010")`` | see below |
+| other 4xx with issues (e.g. 401 / ``1002``) | ``UpstreamRejected(upstream_code=...)`` | refused |
+| 5xx with issues (e.g. 500 / ``1000``) | ``UpstreamUnavailable(status=...)`` | the PIM failed: a read may be retried |
+| a body that is not ``<response><issues>`` | ``None``: the transport's default | a proxy's 502/503 page, say |
+
+``1010`` is not ``Forbidden``: that code tells a GraphQL caller *they* lack a permission,
+and sits outside ``UpstreamError``, so the field would not fail as an upstream failure.
+Here the gateway's own PIM user lacks the admin role (nodes endpoints): an upstream
+refusal the caller cannot fix, which ``upstream_code="1010"`` lets the schema recognise.
+"""
+
+from __future__ import annotations
+
+from gateway.errors import UpstreamBadResponse, UpstreamError, UpstreamRejected, UpstreamUnavailable
+from gateway.upstreams.pim_xml import parse_issue
+from gateway.upstreams.records import PimIssue
+
+__all__ = ["FORBIDDEN", "INVALID_INPUT", "error_for_issue", "read_pim_error"]
+
+INVALID_INPUT = "1001"
+FORBIDDEN = "1010"
+UPSTREAM = "pim"
+_MESSAGE_CHARS = 300
+
+
+def read_pim_error(status: int, body: bytes) -> UpstreamError | None:
+    """The transport's ``read_error`` hook: the error a non-2xx PIM answer stands for."""
+    try:
+        issue = parse_issue(body)
+    except UpstreamBadResponse:
+        return None
+    return error_for_issue(issue, status)
+
+
+def error_for_issue(issue: PimIssue, status: int) -> UpstreamError:
+    text = issue.message[:_MESSAGE_CHARS]
+    if issue.support_id:
+        # The PIM's operators find the request by this id; it names nothing secret.
+        text = f"{text} (support id {issue.support_id})"
+    if issue.code == FORBIDDEN:
+        text = f"{text}; the gateway's PIM user lacks the admin role this endpoint needs"
+    if issue.code in (INVALID_INPUT, FORBIDDEN) or status < 500:
+        return UpstreamRejected(
+            f"the PIM refused the request: {text}",
+            upstream_code=issue.code,
+            upstream=UPSTREAM,
+            status=status,
+        )
+    return UpstreamUnavailable(
+        f"the PIM failed (code {issue.code}): {text}", upstream=UPSTREAM, status=status
+    )
