@@ -19,7 +19,7 @@ emulate: $(STAMP)
 	$(BIN)/gateway emulate
 
 schema: $(STAMP)
-	$(BIN)/gateway schema
+	$(BIN)/gateway schema > schema/schema.graphql
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
+from gateway.app import create_app
 from gateway.emulators import citrusad, omnicommerce, pim
 from gateway.emulators.serving import BackgroundServer
+from gateway.settings import load_settings, with_embedded_upstreams
 
 
 def _serve(app: Starlette) -> Iterator[BackgroundServer]:
@@ -33,3 +38,68 @@ def omnicommerce_server() -> Iterator[BackgroundServer]:
 @pytest.fixture
 def citrusad_server() -> Iterator[BackgroundServer]:
     yield from _serve(citrusad.create_app(seed=True))
+
+
+@dataclass
+class GatewayStack:
+    """The gateway served over loopback in front of the three emulators."""
+
+    gateway: BackgroundServer
+    pim: BackgroundServer
+    omnicommerce: BackgroundServer
+    citrusad: BackgroundServer
+
+    @property
+    def url(self) -> str:
+        return f"{self.gateway.url}/graphql"
+
+    def query(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> dict[str, Any]:
+        answer = httpx.post(
+            self.url,
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=30,
+        )
+        assert answer.status_code in (200, 400), answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    def clear_logs(self) -> None:
+        for server in (self.pim, self.omnicommerce, self.citrusad):
+            server.app.state.log.clear()
+
+    def upstream_calls(self) -> dict[str, int]:
+        return {
+            name: server.app.state.log.count()
+            for name, server in (
+                ("pim", self.pim),
+                ("omnicommerce", self.omnicommerce),
+                ("citrusad", self.citrusad),
+            )
+        }
+
+
+def start_stack(environ: dict[str, str] | None = None) -> GatewayStack:
+    servers = {
+        "pim": BackgroundServer(pim.create_app(seed=True)).start(),
+        "omnicommerce": BackgroundServer(omnicommerce.create_app(seed=True)).start(),
+        "citrusad": BackgroundServer(citrusad.create_app(seed=True)).start(),
+    }
+    settings = with_embedded_upstreams(
+        load_settings(environ or {}), {name: s.url for name, s in servers.items()}
+    )
+    gateway = BackgroundServer(create_app(settings)).start()
+    return GatewayStack(gateway=gateway, **servers)
+
+
+@pytest.fixture
+def stack() -> Iterator[GatewayStack]:
+    """A fresh gateway and fresh, seeded emulators per test."""
+    running = start_stack()
+    try:
+        yield running
+    finally:
+        for server in (running.gateway, running.pim, running.omnicommerce, running.citrusad):
+            server.stop()

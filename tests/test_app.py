@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
-from gateway.app import create_app
 from gateway.emulators.serving import BackgroundServer
-from gateway.settings import load_settings
+from tests.conftest import GatewayStack
 
 
 @pytest.fixture
-def gateway_server() -> Iterator[BackgroundServer]:
-    server = BackgroundServer(create_app(load_settings({}))).start()
-    yield server
-    server.stop()
+def gateway_server(stack: GatewayStack) -> BackgroundServer:
+    return stack.gateway
 
 
 def test_healthz(gateway_server: BackgroundServer) -> None:

@@ -1,0 +1,96 @@
+"""Example operations preloaded in GraphiQL; each runs against the demo data (a test runs all)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schema.globalid import encode_global_id
+
+__all__ = ["EXAMPLES"]
+
+EXAMPLES: list[dict[str, Any]] = [
+    {
+        "title": "One product, deep",
+        "query": """# A PIM product with its node, values (with definitions), articles, variants
+# and its CitrusAd catalog product, found through its GTIN value.
+query OneProduct {
+  product(tid: "DEMO-0004") {
+    tid
+    name(locale: "de_DE")
+    status
+    modificationDate
+    node { path name parent { path } }
+    values { attr kind value definition { tid type name } }
+    articles { tid name variants { tid name } }
+    catalogProduct { gtin price inventory inStock name brand categories locations hfss }
+  }
+}
+""",
+    },
+    {
+        "title": "Many products, batched",
+        "query": """# Ten products cost one products/retrieve, one nodes/retrieve and one
+# attribute-definitions/retrieve call, whatever the nesting.
+query ManyProducts($tids: [String!]!) {
+  products(tids: $tids) {
+    tid
+    name
+    node { path }
+    values(attrs: ["gtin", "material"]) { attr value definition { name } }
+  }
+}
+""",
+        "variables": {"tids": [f"DEMO-{i:04d}" for i in range(1, 11)]},
+    },
+    {
+        "title": "Search and page",
+        "query": """query Search($after: String) {
+  searchProducts(nodePaths: ["/Standard/Bekleidung/Damen"], first: 5, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { tid name gtin }
+  }
+}
+""",
+    },
+    {
+        "title": "Classification tree",
+        "query": """query Tree {
+  classifications { tid name }
+  classification(tid: "Standard") {
+    rootNode {
+      path
+      children { path name children { path children { path } } }
+    }
+  }
+  classificationNode(path: "/Standard/Bekleidung") {
+    attributes(includeInherited: true) { key level restriction definition { name } }
+  }
+}
+""",
+    },
+    {
+        "title": "Attribute definitions",
+        "query": """query Definitions {
+  attributeDefinitions { tid type name multiValued domainValues { key name } }
+  attributeDefinition(tid: "care_note") { tid domainValues { key name(locale: "de_DE") } }
+}
+""",
+    },
+    {
+        "title": "CitrusAd catalog",
+        "query": """query Catalog {
+  catalogProduct(gtin: "23556578965543") { gtin price profit name imageUrl brand categories inStock }
+  catalogProducts(gtins: ["23556578965738", "4000000000013"]) { gtin name hfss locations }
+}
+""",
+    },
+    {
+        "title": "Any object by id",
+        "query": """query ById($id: ID!) {
+  node(id: $id) { id ... on Product { tid name } }
+}
+""",
+        "variables": {"id": encode_global_id("Product", "DEMO-0001")},
+    },
+]

@@ -1,0 +1,1 @@
+"""GraphQL object types, each built from an upstream record (``Type.from_record(rec)``)."""
