@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from lxml import etree
 
-from gateway.emulators.serving import BackgroundServer
 from tests.emulators.pim_examples import (
     PimClient,
     assert_sample,
@@ -15,14 +12,10 @@ from tests.emulators.pim_examples import (
     find,
     findall,
     normalized,
+    pim_fixtures,
 )
 
-
-@pytest.fixture
-def pim(pim_server: BackgroundServer) -> Iterator[PimClient]:
-    client = PimClient(pim_server.url)
-    yield client
-    client.close()
+pim_loopback, pim = pim_fixtures()
 
 
 def _only_nodes(root: etree._Element, paths: set[str]) -> etree._Element:
@@ -81,10 +74,10 @@ def test_retrieve_with_nested_nodes(pim: PimClient) -> None:
     assert_sample(_only_nodes(answer, {"/Standard", "/Standard/Bekleidung"}), expected)
 
 
-def test_persist_creates_then_updates(pim: PimClient, pim_server: BackgroundServer) -> None:
+def test_persist_creates_then_updates(pim: PimClient) -> None:
     created = pim.post_xml("/pim/classes/persist", example("classes_persist_create_req"))
     assert_sample(created, example("classes_persist_create_resp"))
-    assert pim_server.app.state.store.classification(tid="NewClassification") is not None
+    assert pim.store.classification(tid="NewClassification") is not None
     updated = pim.post_xml("/pim/classes/persist", example("classes_persist_create_req"))
     expected = normalized(example("classes_persist_nodes_resp"))
     find(expected, "o:meta/o:itm[@key='messageTime']")  # same envelope as the create sample
@@ -94,13 +87,13 @@ def test_persist_creates_then_updates(pim: PimClient, pim_server: BackgroundServ
     )
 
 
-def test_persist_with_nodes_in_request_order(pim: PimClient, pim_server: BackgroundServer) -> None:
+def test_persist_with_nodes_in_request_order(pim: PimClient) -> None:
     answer = pim.post_xml("/pim/classes/persist", example("classes_persist_nodes_req"))
     expected = normalized(example("classes_persist_nodes_resp"))
     # The sample answers for "NewClassification" although it sent "Classification".
     find(expected, ".//o:response").set("tid", "Classification")
     assert_sample(answer, expected)
-    store = pim_server.app.state.store
+    store = pim.store
     node1 = store.node_by_path("/Classification/node/node1")
     assert [n.tid for n in store.ancestors(node1)] == ["Classification", "node", "node1"]
     assert [a.key for a in store.node_attributes(node1, inherited=True)] == [
@@ -126,9 +119,7 @@ def test_persist_root_must_be_named_as_the_classification(pim: PimClient) -> Non
     assert_sample(answer, expected)
 
 
-def test_persist_child_before_root_is_reported(
-    pim: PimClient, pim_server: BackgroundServer
-) -> None:
+def test_persist_child_before_root_is_reported(pim: PimClient) -> None:
     body = (
         b'<pim xmlns="http://www.apollon.de/omn"><classes><class tid="Late"/></classes><nodes>'
         b'<node class="Late" path="/Late/child"/><node class="Late" path="/Late"/></nodes></pim>'
@@ -136,7 +127,7 @@ def test_persist_child_before_root_is_reported(
     answer = pim.post_xml("/pim/classes/persist", body)
     assert find(answer, ".//o:status").text == "WARNING"
     assert "Node with path '[Late]' does not exist." in find(answer, ".//o:description").text
-    store = pim_server.app.state.store
+    store = pim.store
     assert store.node_by_path("/Late") is not None and store.node_by_path("/Late/child") is None
 
 
@@ -162,13 +153,13 @@ def test_persist_unknown_id_language_and_duplicate_name(pim: PimClient) -> None:
     assert_sample(answer, expected)
 
 
-def test_perform_delete_by_tid_and_id(pim: PimClient, pim_server: BackgroundServer) -> None:
+def test_perform_delete_by_tid_and_id(pim: PimClient) -> None:
     pim.post_xml("/pim/classes/persist", example("classes_persist_nodes_req"))
     assert_sample(
         pim.post_xml("/pim/classes/perform", example("classes_perform_tid_req")),
         example("classes_perform_tid_resp"),
     )
-    store = pim_server.app.state.store
+    store = pim.store
     assert store.classification(tid="Classification") is None
     assert store.node_by_path("/Classification/node") is None
     pim.post_xml("/pim/classes/persist", example("classes_persist_create_req"))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gateway.emulators.demo import demo_gtin, demo_tid
 from gateway.emulators.pim.clock import format_time
-from gateway.emulators.serving import BackgroundServer
 from tests.emulators.pim_examples import (
     PimClient,
     assert_sample,
@@ -17,17 +15,14 @@ from tests.emulators.pim_examples import (
     find,
     findall,
     normalized,
+    pim_fixtures,
 )
 
 DEMO = "78fc9abb-2223-40dc-ac3e-26d42102d050"
 P1 = "73c7992f-5f66-4d99-9ca7-9efa3f1b8281"
 
 
-@pytest.fixture
-def pim(pim_server: BackgroundServer) -> Iterator[PimClient]:
-    client = PimClient(pim_server.url)
-    yield client
-    client.close()
+pim_loopback, pim = pim_fixtures()
 
 
 @pytest.mark.parametrize("body", [{"ids": [598800]}, {"tids": [DEMO]}])
@@ -86,10 +81,8 @@ def test_query_rejects_bad_dates_and_strategies(pim: PimClient) -> None:
         assert response.status_code == 400
 
 
-def test_persist_creates_product_article_variant(
-    pim: PimClient, pim_server: BackgroundServer
-) -> None:
-    store = pim_server.app.state.store
+def test_persist_creates_product_article_variant(pim: PimClient) -> None:
+    store = pim.store
     before = store.next_id()
     answer = pim.post_xml("/pim/products/persist", example("products_persist_create_req"))
     created = store.item("product", tid=find(answer, ".//o:response").get("tid"))
@@ -144,24 +137,22 @@ def test_persist_renames_by_id_and_tid(
         assert_sample(answer, expected)
 
 
-def test_persist_renames_variant(pim: PimClient, pim_server: BackgroundServer) -> None:
+def test_persist_renames_variant(pim: PimClient) -> None:
     answer = pim.post_xml(
         "/pim/products/persist", example("products_persist_rename_variant_id_req")
     )
     assert_sample(answer, example("products_persist_rename_variant_resp"))
-    assert pim_server.app.state.store.items[20444].name == "Variant2"
+    assert pim.store.items[20444].name == "Variant2"
     answer = pim.post_xml(
         "/pim/products/persist",
         example("products_persist_rename_variant_tid_req").replace(b"Variant2", b"Variant3"),
     )
     assert_sample(answer, example("products_persist_rename_variant_resp"))
-    assert pim_server.app.state.store.items[20444].name == "Variant3"
+    assert pim.store.items[20444].name == "Variant3"
 
 
-def test_persist_values_changes_only_what_is_sent(
-    pim: PimClient, pim_server: BackgroundServer
-) -> None:
-    store = pim_server.app.state.store
+def test_persist_values_changes_only_what_is_sent(pim: PimClient) -> None:
+    store = pim.store
     product = store.item("product", tid=P1)
     product.vals.clear()
     pim.post_xml("/pim/products/persist", example("products_persist_vals_req"))
@@ -258,8 +249,8 @@ def test_persist_documented_errors(pim: PimClient, body: bytes, sample: str) -> 
     assert_sample(pim.post_xml("/pim/products/persist", body), example(sample))
 
 
-def test_persist_update_duplicate_names(pim: PimClient, pim_server: BackgroundServer) -> None:
-    store = pim_server.app.state.store
+def test_persist_update_duplicate_names(pim: PimClient) -> None:
+    store = pim.store
     # Give sample items the tid the error samples show.
     store.item("product", tid="28e09c5f-9f23-4274-8bb5-4e0924d52076").tid = TID
     answer = pim.post_xml("/pim/products/persist", _product(TID, "<name>Product1</name>"))
@@ -282,8 +273,8 @@ def test_persist_unknown_id_is_an_error(pim: PimClient) -> None:
     assert find(answer, ".//o:description").text == "There is no product with the given tid or id"
 
 
-def test_perform_delete_by_tid_and_id(pim: PimClient, pim_server: BackgroundServer) -> None:
-    store = pim_server.app.state.store
+def test_perform_delete_by_tid_and_id(pim: PimClient) -> None:
+    store = pim.store
     assert_sample(
         pim.post_xml("/pim/products/perform", example("products_perform_delete_tid_req")),
         example("products_perform_delete_resp"),
@@ -302,10 +293,8 @@ def test_perform_delete_by_tid_and_id(pim: PimClient, pim_server: BackgroundServ
     assert_sample(again, expected)
 
 
-def test_perform_copy_answers_the_new_product_id(
-    pim: PimClient, pim_server: BackgroundServer
-) -> None:
-    store = pim_server.app.state.store
+def test_perform_copy_answers_the_new_product_id(pim: PimClient) -> None:
+    store = pim.store
     source = store.item("product", tid="37590039-3aea-4a13-9c3a-c6ec3c94adce")
     answer = pim.post_xml("/pim/products/perform", example("products_perform_copy_tid_req"))
     copy = store.item("product", tid="37590039-aaaa-4a13-9c3a-c6ec3c94adce")

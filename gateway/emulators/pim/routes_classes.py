@@ -39,12 +39,14 @@ def list_classes(body: bytes, store: Store) -> Response:
 def retrieve(body: bytes, store: Store) -> Response:
     data = read_json(body)
     tids, ids = json_list(data, "tids"), json_list(data, "ids", int)
+    found: list[Classification | None]
     if tids:
         found = [store.classification(tid=t) for t in tids]
     elif ids:
         found = [store.classification(id=i) for i in ids]
     else:
-        found = sorted(store.classifications.values(), key=lambda c: c.id)
+        ordered = sorted(store.classifications.values(), key=lambda c: c.id)
+        found = list(ordered)
     classes = [c for c in found if c is not None]
     return _answer(
         store, classes, bool(data.get("withNodes")), data.get("flatNodes", True) is not False

@@ -92,7 +92,7 @@ def parse_pim(body: bytes) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"Malformed XML: {exc}") from exc
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
+    if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
         # Not expanding entities is not enough: refusing a DTD outright also stops
         # entity-expansion bombs and keeps unexpanded references out of the store.
         raise InvalidInput("DOCTYPE declarations are not allowed")
@@ -103,7 +103,7 @@ def parse_pim(body: bytes) -> etree._Element:
 
 def pim_document(info_type: str | None = None, *, with_meta: bool = True) -> etree._Element:
     """A response ``<pim>`` root; ``with_meta=False`` lets a caller place the meta itself."""
-    root = etree.Element(q("pim"), nsmap={None: NS})
+    root = etree.Element(q("pim"), nsmap={None: NS})  # type: ignore[dict-item]
     root.set("schemaVersion", SCHEMA_VERSION)
     if with_meta:
         add_meta(root, info_type)
@@ -136,7 +136,7 @@ def add_response(
 
 def issues_document(code: str, description: str, message: str) -> etree._Element:
     """The documented request-level error (400 / 401 / 403 / 500)."""
-    root = etree.Element(q("response"), nsmap={None: NS})
+    root = etree.Element(q("response"), nsmap={None: NS})  # type: ignore[dict-item]
     details = sub(root, "details")
     sub(details, "itm", {"key": "supportId"}, str(uuid.uuid4()))
     issues = sub(root, "issues")

@@ -8,12 +8,18 @@ document prints both orders).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from lxml import etree
+from starlette.applications import Starlette
+from starlette.types import Receive, Scope, Send
 
+from gateway.emulators.pim import create_app
+from gateway.emulators.serving import BackgroundServer
 from gateway.settings import DEMO_PIM_TOKEN
 from tests.xmltree import assert_xml_equal, parse_xml
 
@@ -26,6 +32,7 @@ __all__ = [
     "find",
     "findall",
     "normalized",
+    "pim_fixtures",
 ]
 
 NS = "http://www.apollon.de/omn"
@@ -70,8 +77,14 @@ def assert_sample(
 class PimClient:
     """A thin httpx wrapper over one emulator: ``post_xml``, ``post_json``, answers parsed."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, app: Starlette | None = None) -> None:
         self.http = httpx.Client(base_url=base + "/api/core/v1", headers=AUTH, timeout=10)
+        self.app = app
+
+    @property
+    def store(self) -> Any:
+        assert self.app is not None
+        return self.app.state.store
 
     def close(self) -> None:
         self.http.close()
@@ -96,3 +109,38 @@ class PimClient:
         response = self.http.get(path)
         assert response.status_code == 200, response.text
         return parse_xml(response.content)
+
+
+class _Current:
+    """Forwards to the current test's emulator, so one loopback server serves a whole module.
+
+    Every test still gets a freshly seeded emulator over real HTTP; only the uvicorn start and
+    stop (a fifth of a second each) is shared.
+    """
+
+    def __init__(self) -> None:
+        self.app = create_app(seed=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+def pim_fixtures() -> tuple[Any, Any]:
+    """``pim_loopback, pim = pim_fixtures()`` in a test module: ``pim`` is a PimClient."""
+
+    @pytest.fixture(scope="module")
+    def pim_loopback() -> Iterator[tuple[_Current, BackgroundServer]]:
+        current = _Current()
+        server = BackgroundServer(current).start()  # type: ignore[arg-type]
+        yield current, server
+        server.stop()
+
+    @pytest.fixture
+    def pim(pim_loopback: tuple[_Current, BackgroundServer]) -> Iterator[PimClient]:
+        current, server = pim_loopback
+        current.app = create_app(seed=True)
+        client = PimClient(server.url, current.app)
+        yield client
+        client.close()
+
+    return pim_loopback, pim
