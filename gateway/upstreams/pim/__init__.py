@@ -18,6 +18,22 @@
 | ``retrieve_products(tids=|ids=)``, ``products_by_tid``, ``products_by_id`` | ``POST /pim/products/retrieve`` | records / one slot per key |
 | ``query_products(modified_from=, modified_until=, node_paths=, search_strategy=)`` | ``POST /pim/products/query`` | ``list[str]`` (tids) |
 
+| write (each ``-> list[PimItemResponse]``, in answer order) | request (XML) |
+| --- | --- |
+| ``persist_classifications(classes)`` / ``perform_classifications(actions)`` | ``POST /pim/classes/persist`` / ``.../perform`` (delete by tid or id) |
+| ``persist_attribute_definitions(defs)`` / ``perform_attribute_definitions(actions)`` | ``POST /pim/attribute-definitions/persist`` / ``.../perform`` |
+| ``persist_attributes(attrs)`` / ``perform_attributes(actions)`` | ``POST /pim/attributes/persist`` / ``.../perform`` (delete by id) |
+| ``persist_nodes(nodes)`` / ``perform_nodes(actions)`` | ``POST /pim/nodes/persist`` / ``.../perform`` (delete by id or path) |
+| ``persist_products(products)`` / ``perform_products(actions)`` | ``POST /pim/products/persist`` / ``.../perform`` (delete, copy) |
+| ``copy_product(tid=|id=, new_name=, new_tid=)`` -> ``PimItemResponse`` | ``POST /pim/products/perform``; ``details["productId"]`` is the copy |
+| ``persist_links(links)`` / ``perform_links(links)`` (unlink) | ``POST /pim/products/links/persist`` / ``.../links/perform`` |
+
+Writes are checked before any call (``BadUserInput`` naming the item, see
+``_write_checks``), sent once as ``application/xml; charset=UTF-8`` and never retried
+blindly. A failed item is an ``ERROR`` response, not an exception. A write whose outcome
+cannot be known (timeout, reset, 5xx, unreadable answer) raises ``UpstreamOutcomeUnknown``:
+the PIM saves item by item, so some items may have been saved.
+
 Reads by lists of keys drop duplicates, go out in calls of at most ``batch_size`` keys,
 concurrently (``max_concurrency``), and are marked idempotent so the transport retries them.
 Record lists hold what the PIM answered (a missing key is simply absent); slot lists line

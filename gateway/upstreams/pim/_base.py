@@ -6,17 +6,19 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from gateway.errors import UpstreamBadResponse, UpstreamOutcomeUnknown, UpstreamUnavailable
 from gateway.upstreams import pim_xml
-from gateway.upstreams.records import PimIdList
+from gateway.upstreams.records import PimIdList, PimItemResponse
 from gateway.upstreams.transport import UpstreamResponse, UpstreamTransport
 
-from ._errors import read_pim_error
+from ._errors import UPSTREAM, read_pim_error
 
 __all__ = ["DEFAULT_BATCH_SIZE", "PimBase", "on_flags"]
 
 DEFAULT_BATCH_SIZE = 100
 _JSON = {"Accept": "application/json"}
 _XML = {"Accept": "application/xml"}
+_XML_BODY = {"Content-Type": "application/xml; charset=UTF-8", "Accept": "application/xml"}
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -73,6 +75,36 @@ class PimBase:
             read_error=read_pim_error,
         )
         return pim_xml.parse_id_list(answer.content)
+
+    async def _write(self, path: str, body: bytes) -> list[PimItemResponse]:
+        """A persist or perform: sent once, never retried blindly (the transport knows)."""
+        try:
+            answer = await self.transport.request(
+                "POST",
+                path,
+                content=body,
+                headers=_XML_BODY,
+                endpoint=f"POST {path}",
+                idempotent=False,
+                read_error=read_pim_error,
+            )
+        except UpstreamUnavailable as exc:
+            if exc.status is None or exc.status < 500:
+                raise  # not sent, or the breaker is open: nothing was written
+            # The PIM saves item by item: a 5xx may come after some items were saved.
+            raise UpstreamOutcomeUnknown(
+                f"the PIM failed during the write ({exc.message}); some items may have been saved",
+                upstream=UPSTREAM,
+                status=exc.status,
+            ) from exc
+        try:
+            return list(pim_xml.parse_responses(answer.content))
+        except UpstreamBadResponse as exc:
+            raise UpstreamOutcomeUnknown(
+                "the PIM's answer to the write could not be read; it may have been applied",
+                upstream=UPSTREAM,
+                status=answer.status,
+            ) from exc
 
     async def _gather(self, calls: Iterable[Awaitable[T]]) -> list[T]:
         """Run ``calls`` at most ``max_concurrency`` at a time; the first failure is raised."""

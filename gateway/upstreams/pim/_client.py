@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ._reads import PimReads
+from ._writes import PimWrites
 
 __all__ = ["PimClient"]
 
 
-class PimClient(PimReads):
+class PimClient(PimReads, PimWrites):
     """``PimClient(transport, batch_size=100, max_concurrency=4)``; see the package docstring.
 
     The transport is the gateway's PIM transport (``TransportPool.add(pim_config(...))``),
