@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from gateway.cache import SharedCache
+from gateway.readmodel import CommerceReadModel
 from gateway.settings import Settings
 from gateway.upstreams.citrusad import CitrusAdClient
 from gateway.upstreams.omnicommerce import OmnicommerceClient
@@ -55,6 +56,7 @@ class Runtime:
     omnicommerce: OmnicommerceClient
     citrusad: CitrusAdClient
     cache: SharedCache[Any, Any]
+    readmodel: CommerceReadModel
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -79,6 +81,7 @@ class Runtime:
                 ttls=ttls,
                 enabled=settings.cache_enabled and settings.cache_max_entries > 0,
             ),
+            readmodel=CommerceReadModel(settings.database),
         )
 
     def scope(self, upstream: str) -> str:
@@ -86,7 +89,10 @@ class Runtime:
         return self.pool[upstream].config.credential_scope
 
     async def aclose(self) -> None:
-        await self.pool.aclose()
+        try:
+            await self.pool.aclose()
+        finally:
+            self.readmodel.close()
 
     async def __aenter__(self) -> Runtime:
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -95,9 +96,9 @@ def start_stack(environ: dict[str, str] | None = None) -> GatewayStack:
 
 
 @pytest.fixture
-def stack() -> Iterator[GatewayStack]:
-    """A fresh gateway and fresh, seeded emulators per test."""
-    running = start_stack()
+def stack(tmp_path: Path) -> Iterator[GatewayStack]:
+    """A fresh gateway (with its own read-model database) and fresh, seeded emulators per test."""
+    running = start_stack({"GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3")})
     try:
         yield running
     finally:
