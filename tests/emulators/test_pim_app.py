@@ -178,3 +178,27 @@ def test_answers_are_namespaced_pim_documents(pim: PimClient) -> None:
     assert root.tag == "{http://www.apollon.de/omn}pim"
     assert root.get("schemaVersion") == "5.6.0"
     assert find(root, "o:meta/o:itm[@key='messageType']").text == "request"
+
+
+def test_xml_sent_as_json_content_type_is_read_as_xml(pim: PimClient) -> None:
+    # The document's perform samples post XML with "Content-Type: application/json".
+    body = example("products_perform_delete_tid_req")
+    response = pim.http.post(
+        "/pim/products/perform", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert_sample(response.content, example("products_perform_delete_resp"))
+
+
+def test_json_body_on_an_xml_endpoint_is_invalid_input(pim: PimClient) -> None:
+    response = pim.http.post("/pim/products/persist", json={"products": []})
+    assert response.status_code == 400
+    message = find(parse_xml(response.content), "o:issues/o:itms/o:itm[@key='errorMessage']").text
+    assert message == "This endpoint accepts an XML <pim> document"
+
+
+def test_numeric_tids_and_quoted_ids_are_read(pim: PimClient) -> None:
+    assert pim.query("/pim/attributes/query", {"productTid": [150185]}) == {"ids": []}
+    answer = pim.post_json("/pim/products/retrieve", {"ids": ["598800"]})
+    assert find(answer, "o:products/o:product").get("tid") == "78fc9abb-2223-40dc-ac3e-26d42102d050"
+    assert pim.http.post("/pim/products/retrieve", json={"ids": [True]}).status_code == 400

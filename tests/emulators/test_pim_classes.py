@@ -115,7 +115,6 @@ def test_persist_root_must_be_named_as_the_classification(pim: PimClient) -> Non
     answer = pim.post_xml("/pim/classes/persist", body)
     expected = normalized(example("classes_persist_root_err"))
     find(expected, ".//o:response").set("tid", "NewClassification")
-    find(expected, "o:meta/o:itm[@key='itemInformationType']")
     assert_sample(answer, expected)
 
 
@@ -199,3 +198,20 @@ def test_perform_errors(pim: PimClient, action: bytes, sample: str) -> None:
     if b"product" in action:
         find(expected, ".//o:response").set("dataType", "classification")
     assert_sample(answer, expected)
+
+
+def test_persist_nodes_of_an_existing_classification_answer_per_node(pim: PimClient) -> None:
+    body = (
+        b'<pim xmlns="http://www.apollon.de/omn"><nodes>'
+        b'<node class="Standard" path="/Standard/Schuhe"><name><itm loc="de_DE">Schuhe</itm></name></node>'
+        b'<node class="Standard" path="/Standard/Schuhe"/>'
+        b'<node class="Standard" path="/Standard/Nope/Deeper"/></nodes></pim>'
+    )
+    answer = pim.post_xml("/pim/classes/persist", body)
+    responses = findall(answer, ".//o:response")
+    assert [(r.get("action"), find(r, "o:status").text) for r in responses] == [
+        ("create", "SUCCESS"),
+        ("update", "SUCCESS"),
+        ("create", "ERROR"),
+    ]
+    assert pim.store.node_by_path("/Standard/Schuhe").name == {"de_DE": "Schuhe"}

@@ -63,23 +63,23 @@ def read_json(body: bytes) -> dict[str, Any]:
 
 
 def json_list(data: dict[str, Any], key: str, kind: type = str) -> list[Any]:
-    """``data[key]`` as a list of ``kind``; a lone value counts as a list of one."""
+    """``data[key]`` as a list of ``kind`` (str or int); a lone value counts as a list of one."""
     raw = data.get(key)
     if raw is None:
         return []
     values = raw if isinstance(raw, list) else [raw]
     try:
-        return [
-            kind(v) if kind is int and not isinstance(v, bool) else _check(v, kind) for v in values
-        ]
+        return [_coerce(v, kind) for v in values]
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"'{key}' must hold {kind.__name__} values") from exc
 
 
-def _check(value: Any, kind: type) -> Any:
-    if not isinstance(value, kind):
+def _coerce(value: Any, kind: type) -> Any:
+    # The samples send ids as numbers or quoted, and tids/paths as numbers at times
+    # ("productTid": [150185]); both read as what they name. Booleans are never ids.
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(value)
-    return value
+    return int(value) if kind is int else str(value)
 
 
 def endpoint(

@@ -82,12 +82,18 @@ def persist(body: bytes, store: Store) -> Response:
         _persist_class(store, element, mine, responses)
     for node in all_nodes:
         if id(node) not in handled:
+            # Nodes of a classification the request does not list answer one by one.
+            existed = store.node_by_path(node.get("path", "")) is not None
             problem = node_from_element(store, node)
             add_response(
                 responses,
                 status="ERROR" if problem else "SUCCESS",
                 description=problem or "Node has been saved",
-                attrs={"action": "update", "dataType": "classNode", "path": node.get("path")},
+                attrs={
+                    "action": "update" if existed else "create",
+                    "dataType": "classNode",
+                    "path": node.get("path"),
+                },
             )
     return xml_response(root)
 
