@@ -76,7 +76,15 @@ def sample(name: str) -> bytes:
 
 
 REQUEST_META = {"messageType": "request", "sourceEnv": "web"}
-PIM_ATTR = {"level": "p", "inheritance": "visible", "restriction": "optional"}
+PIM_ATTR = Attribute(
+    key="", level="p", inheritance="visible", restriction="optional", localized=False
+)
+
+
+def pim_attr(key: str, *, node_path: str | None = None, id: int | None = None) -> Attribute:
+    """An attribute set up as the document's samples set them."""
+    return dataclasses.replace(PIM_ATTR, key=key, node_path=node_path, id=id)
+
 
 # sample -> (endpoint, the client call that must send exactly that body)
 Call = Callable[[PimClient], Awaitable[object]]
@@ -105,19 +113,11 @@ SAMPLES: dict[str, tuple[str, Call]] = {
     ),
     "attributes_persist.2_create_by_node_path": (
         "/pim/attributes/persist",
-        lambda c: c.persist_attributes(
-            [
-                Attribute(
-                    key="product_id", node_path="/RootNode/someNode", localized=False, **PIM_ATTR
-                )
-            ]
-        ),
+        lambda c: c.persist_attributes([pim_attr("product_id", node_path="/RootNode/someNode")]),
     ),
     "attributes_persist.3_update_by_id": (
         "/pim/attributes/persist",
-        lambda c: c.persist_attributes(
-            [Attribute(key="product_id", id=95547, localized=False, **PIM_ATTR)]
-        ),
+        lambda c: c.persist_attributes([pim_attr("product_id", id=95547)]),
     ),
     "nodes_persist.create_by_parent_path": (
         "/pim/nodes/persist",
@@ -306,7 +306,7 @@ async def test_attribute_definitions_are_saved_and_deleted(client: PimClient) ->
 
 async def test_attributes_are_attached_updated_and_deleted(client: PimClient) -> None:
     (created,) = await client.persist_attributes(
-        [Attribute(key="product_id", node_path="/Standard/Test", localized=False, **PIM_ATTR)]
+        [pim_attr("product_id", node_path="/Standard/Test")]
     )
     assert (created.status, created.action) == (SUCCESS, "create") and created.id is not None
     (updated,) = await client.persist_attributes(
