@@ -31,8 +31,10 @@ async def healthz(request: Request) -> Response:
 class GatewayGraphQL(GraphQL[GatewayContext, None]):
     """Strawberry's ASGI view, with the gateway's per-request context."""
 
-    def __init__(self, runtime_holder: dict[str, Runtime], **kwargs: Any) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql", **kwargs)
+    def __init__(
+        self, settings: Settings, runtime_holder: dict[str, Runtime], **kwargs: Any
+    ) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql", **kwargs)
         self._holder = runtime_holder
         self._ide_page = with_examples(self.graphql_ide_html, EXAMPLES)
 
@@ -64,7 +66,7 @@ def create_app(settings: Settings) -> Starlette:
             app.state.runtime = runtime
             yield
 
-    graphql = GatewayGraphQL(holder)
+    graphql = GatewayGraphQL(settings, holder)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),

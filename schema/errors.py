@@ -1,14 +1,24 @@
-"""Errors as GraphQL shows them: a gateway error's ``code``, ``upstream``, ``item``, ``status``
-go into ``extensions``; nothing else of an exception is shown but its message."""
+"""Errors as GraphQL shows them.
+
+| raised in a resolver | the client sees |
+| --- | --- |
+| a ``GatewayError`` | its message and ``extensions`` (code, upstream, item, status) |
+| a ``GraphQLError`` | as raised (validation, limits, scalars) |
+| anything else | "Internal server error." with ``code: INTERNAL_SERVER_ERROR`` and an ``errorId``; the traceback goes to the log under that id, never to the client |
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import GatewayError
+
+log = logging.getLogger("gateway.errors")
 
 __all__ = ["GatewayErrorExtensions"]
 
@@ -18,11 +28,21 @@ def _with_extensions(error: GraphQLError) -> GraphQLError:
     if isinstance(original, GatewayError):
         error.extensions = {**(error.extensions or {}), **original.extensions()}
         error.message = original.message
-    return error
+        return error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    error_id = uuid.uuid4().hex
+    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+    return GraphQLError(
+        "Internal server error.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
+    )
 
 
 class GatewayErrorExtensions(SchemaExtension):
-    """Copies each gateway error's extensions onto its GraphQL error."""
+    """Copies each gateway error's extensions onto its GraphQL error; masks the unexpected."""
 
     def on_operation(self) -> Iterator[None]:
         yield
