@@ -93,4 +93,40 @@ query ManyProducts($tids: [String!]!) {
 """,
         "variables": {"id": encode_global_id("Product", "DEMO-0001")},
     },
+    {
+        "title": "OMNICOMMERCE: register products",
+        "query": """# Sent in chunks of 100 at most 5 a second; each item is recorded in the gateway's
+# read model before it leaves (PENDING) and settled when answered.
+mutation Register($products: [CommerceProductInput!]!) {
+  registerCommerceProducts(products: $products) {
+    ok accept failure unknown
+    failures { id reason }
+    results { index status action message }
+    products { productId status url metadata updatedAt }
+  }
+  # An image on a .invalid host fails the way the document shows: per item, as data.
+}
+""",
+        "variables": {
+            "products": [
+                {
+                    "id": "A1000",
+                    "url": "https://images.example.com/A1000.jpg",
+                    "salesUrl": "https://shop.example.com/A1000",
+                    "detection": "TOP",
+                    "metadata": {
+                        "productName": "Linen shirt",
+                        "originPrice": 39,
+                        "currency": "EUR",
+                    },
+                },
+                {
+                    "id": "A1001",
+                    "url": "https://images.example.invalid/A1001.jpg",
+                    "salesUrl": "https://shop.example.com/A1001",
+                    "detection": "PANTS",
+                },
+            ]
+        },
+    },
 ]

@@ -13,6 +13,7 @@ from schema.types.classifications import (
     Classification,
     ClassificationNode,
 )
+from schema.types.commerce import CommerceProduct
 from schema.types.node import Node
 from schema.types.products import Article, Product, Variant
 
@@ -45,6 +46,9 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "CatalogProduct" and len(parts) == 2:
         rec = await loaders.catalog_product.load((parts[0], parts[1]))
         return CatalogProduct.from_record(rec) if rec else None
+    if type_name == "CommerceProduct" and len(parts) == 1:
+        rec = info.context.runtime.readmodel.get(parts[0])
+        return CommerceProduct.from_record(rec) if rec else None
     return None
 
 

@@ -1,14 +1,11 @@
-"""OMNICOMMERCE and CitrusAd mutations."""
+"""OMNICOMMERCE and CitrusAd mutations, one module per upstream, merged into ``ChannelMutation``."""
 
 from __future__ import annotations
 
-import strawberry
+from strawberry.tools import merge_types
+
+from schema.mutations.omnicommerce import CommerceMutation
 
 __all__ = ["ChannelMutation"]
 
-
-@strawberry.type
-class ChannelMutation:
-    @strawberry.mutation(description="Placeholder until the channel mutations land; always true.")
-    def channel_mutations_pending(self) -> bool:
-        return True
+ChannelMutation = merge_types("ChannelMutation", (CommerceMutation,))

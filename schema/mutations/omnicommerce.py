@@ -1,0 +1,111 @@
+"""OMNICOMMERCE mutations: register, update and delete products, recorded in the read model."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.commerce import CommerceWriter
+from gateway.upstreams.records import CommerceProduct, CommerceProductPatch
+from schema.info import Info
+from schema.scalars import CommerceProductId
+from schema.types.commerce import CommerceWritePayload
+
+__all__ = ["CommerceMutation", "CommerceProductInput", "CommerceProductPatchInput"]
+
+
+@strawberry.input(description="A product to register, as the Data Management API takes it.")
+class CommerceProductInput:
+    id: CommerceProductId = strawberry.field(description="Unique in the workspace.")
+    url: str = strawberry.field(description="Representative image URL (absolute http(s)).")
+    detection: str = strawberry.field(description="A Detection Field value, e.g. TOP, PANTS.")
+    sales_url: str = strawberry.field(description="Sales page URL (absolute http(s)).")
+    mobile_sales_url: str | None = strawberry.field(
+        default=None, description="Mobile sales page URL (absolute http(s))."
+    )
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="A JSON object: productName, originPrice, currency, brand, season ...",
+    )
+
+    def to_record(self) -> CommerceProduct:
+        return CommerceProduct(
+            id=self.id,
+            url=self.url,
+            detection=self.detection,
+            sales_url=self.sales_url,
+            mobile_sales_url=self.mobile_sales_url,
+            metadata=_metadata(self.metadata),
+        )
+
+
+@strawberry.input(
+    description="A partial update: only the fields given change; omitted or null ones stay as they are."
+)
+class CommerceProductPatchInput:
+    id: CommerceProductId = strawberry.field(description="The product to change.")
+    url: str | None = strawberry.field(default=None, description="New image URL.")
+    detection: str | None = strawberry.field(default=None, description="New Detection Field value.")
+    sales_url: str | None = strawberry.field(default=None, description="New sales page URL.")
+    mobile_sales_url: str | None = strawberry.field(
+        default=None, description="New mobile sales page URL."
+    )
+    metadata: JSON | None = strawberry.field(
+        default=None, description="Metadata keys to set; keys not given are kept (they merge)."
+    )
+
+    def to_record(self) -> CommerceProductPatch:
+        return CommerceProductPatch(
+            id=self.id,
+            url=self.url,
+            detection=self.detection,
+            sales_url=self.sales_url,
+            mobile_sales_url=self.mobile_sales_url,
+            metadata=_metadata(self.metadata),
+        )
+
+
+def _writer(info: Info) -> CommerceWriter:
+    runtime = info.context.runtime
+    return CommerceWriter(runtime.omnicommerce, runtime.readmodel)
+
+
+def _metadata(value: JSON | None) -> dict[str, Any] | None:
+    # Any JSON may arrive; the writer refuses what is not an object, naming the item.
+    return cast("dict[str, Any] | None", value)
+
+
+@strawberry.type
+class CommerceMutation:
+    @strawberry.mutation(
+        description="Register products (an existing id is overwritten unless `blockDuplicates`). "
+        "Sent in chunks of 100 at most 5 a second; each item is recorded before its chunk leaves."
+    )
+    async def register_commerce_products(
+        self,
+        info: Info,
+        products: list[CommerceProductInput],
+        block_duplicates: bool = False,
+    ) -> CommerceWritePayload:
+        report = await _writer(info).register(
+            [p.to_record() for p in products], block_duplicates=block_duplicates
+        )
+        return CommerceWritePayload.from_report(report)
+
+    @strawberry.mutation(
+        description="Change only the fields sent of existing products (metadata keys merge)."
+    )
+    async def update_commerce_products(
+        self, info: Info, products: list[CommerceProductPatchInput]
+    ) -> CommerceWritePayload:
+        report = await _writer(info).update([p.to_record() for p in products])
+        return CommerceWritePayload.from_report(report)
+
+    @strawberry.mutation(description="Delete products by id.")
+    async def delete_commerce_products(
+        self, info: Info, ids: list[CommerceProductId]
+    ) -> CommerceWritePayload:
+        report = await _writer(info).delete(list(ids))
+        return CommerceWritePayload.from_report(report)

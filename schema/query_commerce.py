@@ -1,0 +1,38 @@
+"""Root query fields over the OMNICOMMERCE read model (the upstream has no read endpoint)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.info import Info
+from schema.scalars import CommerceProductId
+from schema.types.commerce import (
+    CommerceProduct,
+    CommerceProductConnection,
+    CommerceStatus,
+    commerce_products,
+)
+
+__all__ = ["CommerceQuery"]
+
+
+@strawberry.type(description="Read what the gateway sent to OMNICOMMERCE and what was answered.")
+class CommerceQuery:
+    @strawberry.field(
+        description="One OMNICOMMERCE product from the gateway's record; null if never sent."
+    )
+    def commerce_product(self, info: Info, id: CommerceProductId) -> CommerceProduct | None:
+        rec = info.context.runtime.readmodel.get(id)
+        return CommerceProduct.from_record(rec) if rec else None
+
+    @strawberry.field(
+        description="OMNICOMMERCE products from the gateway's record, by product id, optionally of one status."
+    )
+    def commerce_products(
+        self,
+        info: Info,
+        first: int = 20,
+        after: str | None = None,
+        status: CommerceStatus | None = None,
+    ) -> CommerceProductConnection:
+        return commerce_products(info, first=first, after=after, status=status)
