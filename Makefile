@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gateway serve
+	GATEWAY_DEVELOPMENT_MODE=$${GATEWAY_DEVELOPMENT_MODE:-true} $(BIN)/gateway serve
 
 emulate: $(STAMP)
 	$(BIN)/gateway emulate

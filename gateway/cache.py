@@ -25,6 +25,8 @@ from typing import Any, Generic, TypeVar
 
 from cachetools import TLRUCache
 
+from gateway.observability.request_stats import current_request
+
 __all__ = ["CacheRef", "CacheStats", "SharedCache", "credential_scope"]
 
 K = TypeVar("K", bound=Hashable)
@@ -55,10 +57,15 @@ class CacheStats:
     by_resource: dict[str, list[int]] = field(default_factory=dict)
 
     def count(self, resource: str, *, hit: bool) -> None:
+        stats = current_request()
         if hit:
             self.hits += 1
+            if stats is not None:
+                stats.cache_hits += 1
         else:
             self.misses += 1
+            if stats is not None:
+                stats.cache_misses += 1
         slot = self.by_resource.setdefault(resource, [0, 0])
         slot[0 if hit else 1] += 1
 
@@ -111,6 +118,8 @@ class SharedCache(Generic[K, V]):
             elif full in self._flights:
                 waiting[key] = self._flights[full]
                 self.stats.coalesced += 1
+                if (stats := current_request()) is not None:
+                    stats.coalesced += 1
             else:
                 missing.append(key)
                 self.stats.count(ref.resource, hit=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from typing import Annotated
@@ -29,8 +28,10 @@ def _settings(config: str | None) -> Settings:
         raise typer.Exit(2) from None
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+def _logging(level: str = "INFO") -> None:
+    from gateway.observability.logs import configure_logging
+
+    configure_logging(level)
 
 
 @app.command()
@@ -39,7 +40,7 @@ def serve(config: ConfigOption = None) -> None:
     from gateway.runner import serve_gateway
 
     settings = _settings(config)
-    _logging()
+    _logging(settings.log_level)
     asyncio.run(serve_gateway(settings))
 
 

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.emulators.serving import bind_socket, build_emulators, make_server
+from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
 
 __all__ = ["serve_emulators", "serve_gateway"]
@@ -34,8 +35,13 @@ async def serve_gateway(settings: Settings) -> None:
             roots[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
             log.warning("upstream %s: built-in emulator at %s", name, roots[name])
         settings = with_embedded_upstreams(settings, roots)
+    warning = development_mode_warning(settings)
+    if warning:
+        log.warning(warning)
     app = create_app(settings)
-    main = make_server(app, log_level="info", handle_signals=True)
+    main = make_server(
+        app, log_level="info", handle_signals=True, grace_seconds=settings.shutdown_grace_seconds
+    )
     main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on http://%s:%s/graphql", settings.host, main_sock.getsockname()[1])
     await _run(main, main_sock, sidecars)

@@ -72,6 +72,10 @@ class Settings(BaseModel):
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     pim_batch_size: int = Field(default=100, ge=1, le=100)
     citrusad_concurrency: int = Field(default=16, ge=1, le=256)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    log_level: str = "INFO"
+    introspection: bool | None = None
+    graphiql: bool | None = None
     default_locale: str = "en_GB"
 
     # The shared read cache: TTLs in seconds per resource; 0 turns a resource's cache off.

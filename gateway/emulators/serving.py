@@ -92,13 +92,26 @@ class _MainServer(uvicorn.Server):
 
 
 def make_server(
-    app: Starlette, *, log_level: str = "warning", handle_signals: bool = False
+    app: Starlette,
+    *,
+    log_level: str = "warning",
+    handle_signals: bool = False,
+    grace_seconds: float | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for ``app``; start it with ``await server.serve(sockets=[sock])``.
 
     Only the process's main server should ``handle_signals``; the others are stopped by it.
+    On shutdown it stops accepting at once and lets requests in flight finish for up to
+    ``grace_seconds`` (unbounded when ``None``).
     """
-    config = uvicorn.Config(app, log_level=log_level, lifespan="auto", access_log=False)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        lifespan="auto",
+        access_log=False,
+        timeout_graceful_shutdown=grace_seconds,
+        log_config=None,
+    )
     return _MainServer(config) if handle_signals else _SidecarServer(config)
 
 

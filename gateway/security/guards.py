@@ -163,7 +163,11 @@ class RequestGuards:
         raw = scope["headers"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
         content_types = [v.decode("latin-1") for k, v in raw if k.lower() == b"content-type"]
-        if self.csrf and not is_csrf_safe(content_types, headers, self.csrf_headers):
+        if (
+            self.csrf
+            and _executes(scope)
+            and not is_csrf_safe(content_types, headers, self.csrf_headers)
+        ):
             raise _Refusal(400, "CSRF_ERROR", _csrf_message(self.csrf_headers))
         self._check_query_string(scope.get("query_string", b""))
         if scope["method"] in ("GET", "HEAD"):
@@ -227,6 +231,15 @@ class RequestGuards:
                 "JSON_TOO_DEEP",
                 f"The JSON is nested deeper than the limit of {self.max_json_depth}.",
             )
+
+
+def _executes(scope: Scope) -> bool:
+    """Whether the request could run an operation: a GET without ``query`` only asks for the
+    GraphiQL page, which a cross-site page may load (it runs nothing with the caller's rights)."""
+    if scope["method"] not in ("GET", "HEAD"):
+        return True
+    params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return "query" in params
 
 
 def _is_json(content_type: str) -> bool:

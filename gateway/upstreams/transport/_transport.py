@@ -43,6 +43,7 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.observability.request_stats import current_request
 from gateway.upstreams.transport._breaker import CircuitBreaker, CircuitOpen
 from gateway.upstreams.transport._config import UpstreamConfig
 from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter
@@ -331,6 +332,9 @@ class UpstreamTransport:
 
     def _count(self, label: str, outcome: str) -> None:
         self.metrics.calls[(self.name, label, outcome)] += 1
+        stats = current_request()
+        if stats is not None:
+            stats.upstream_calls[self.name] += 1
 
 
 class TransportPool:
