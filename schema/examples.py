@@ -129,4 +129,38 @@ mutation Register($products: [CommerceProductInput!]!) {
             ]
         },
     },
+    {
+        "title": "CitrusAd: sync and stock",
+        "query": """# An upsert (chunks of 100): the convenience fields become the documented
+# key:value tags and filters. The second mutation marks a product out of stock with
+# inventory 0, as CitrusAd advises, instead of deleting it.
+mutation Sync($products: [CatalogProductInput!]!) {
+  syncCatalogProducts(products: $products) {
+    ok
+    results { index status action message }
+    products { gtin price profit tags filters name brand categories locations hfss inStock }
+  }
+  setCatalogInventory(items: [{gtin: "23556578965738", inventory: 0}]) {
+    ok
+    products { gtin inventory inStock }
+  }
+}
+""",
+        "variables": {
+            "products": [
+                {
+                    "gtin": "23556578965543",
+                    "inventory": 40,
+                    "price": "18.49",
+                    "profit": "1.20",
+                    "imageUrl": "https://your.image.host.com/image.jpg",
+                    "name": "Covergirl Clean 120 Creamy Natural Liquid Foundation30mL",
+                    "brand": "Covergirl",
+                    "categories": ["Health&Beauty", "Grocery"],
+                    "locations": ["123"],
+                    "hfss": False,
+                }
+            ]
+        },
+    },
 ]

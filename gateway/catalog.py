@@ -1,0 +1,263 @@
+"""CitrusAd catalog writes: sync, set inventory, delete; per-item outcomes; cache eviction.
+
+| call | upstream | per item |
+| --- | --- | --- |
+| ``sync(products)`` | ``POST /v1/catalog-products`` in chunks of 100, in order | upsert; the echo is the result |
+| ``set_inventory(items)`` | one fresh GET per code, then ``sync`` of those found | the product re-synced with the new inventory |
+| ``delete(items)`` | one ``DELETE`` per code (``?sellerId=`` when given) | completes upstream 30 to 60 minutes later |
+
+Everything is checked before any call. A chunk that fails does not stop the next one: each
+item gets its own outcome (ERROR when the upstream refused it, UNKNOWN when it was sent but
+no answer came). Every key a call touched is evicted from the shared cache afterwards, even
+when the call failed, since a write whose answer was lost may still have landed.
+
+Out of stock means ``inventory: 0``, never a delete: the document warns that a deleted product
+drops out of advertisers' choice even once it is back in stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from gateway.errors import (
+    BadUserInput,
+    GatewayError,
+    UpstreamBadResponse,
+    UpstreamOutcomeUnknown,
+    UpstreamUnavailable,
+)
+from gateway.runtime import Runtime
+from gateway.upstreams.citrusad import NOT_FOUND, CatalogKey, check_code
+from gateway.upstreams.records import CatalogProduct, WriteOutcome, WriteStatus
+
+__all__ = [
+    "DELETION_NOTICE",
+    "MAX_ITEMS_PER_CALL",
+    "CatalogDeletion",
+    "CatalogInventory",
+    "CatalogWriteReport",
+    "CatalogWriter",
+]
+
+MAX_ITEMS_PER_CALL = 10_000
+DELETION_NOTICE = (
+    "CitrusAd completes a deletion 30 to 60 minutes after accepting it; until then the product "
+    "may still be read and advertised. To mark a product out of stock, set its inventory to 0 "
+    "instead: a deleted product can no longer be chosen by advertisers, even once back in stock."
+)
+UNKNOWN_MESSAGE = "sent, but no answer came back: it may or may not have been applied"
+_RESOURCE = ("citrusad", "catalog_product")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogInventory:
+    """A new inventory for one catalog product."""
+
+    catalog_id: str
+    gtin: str
+    inventory: int
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogDeletion:
+    """One catalog product to delete; ``seller_id`` is required when the product carries one."""
+
+    catalog_id: str
+    gtin: str
+    seller_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogWriteReport:
+    """One outcome per input item, in order, and the products CitrusAd echoed (``None`` if none)."""
+
+    outcomes: tuple[WriteOutcome, ...]
+    products: tuple[CatalogProduct | None, ...]
+
+
+class CatalogWriter:
+    """The CitrusAd writes of one runtime: its client, and its cache to evict from."""
+
+    def __init__(self, runtime: Runtime, *, max_items: int = MAX_ITEMS_PER_CALL) -> None:
+        self.client = runtime.citrusad
+        self.cache = runtime.cache
+        self.max_items = max_items
+
+    async def sync(self, products: Sequence[CatalogProduct]) -> CatalogWriteReport:
+        """Upsert ``products`` (a re-sync replaces the whole product)."""
+        _check_size(products, self.max_items)
+        _check_unique([(p.catalog_id, p.gtin) for p in products])
+        for index, product in enumerate(products):
+            _check_product(index, product)
+        try:
+            return await self._upsert(products)
+        finally:
+            self._evict((p.catalog_id, p.gtin) for p in products)
+
+    async def set_inventory(self, items: Sequence[CatalogInventory]) -> CatalogWriteReport:
+        """Re-sync each product as it stands now, with the new inventory."""
+        _check_size(items, self.max_items)
+        keys = [(i.catalog_id, i.gtin) for i in items]
+        _check_unique(keys)
+        for index, item in enumerate(items):
+            _check_key(index, item.catalog_id, item.gtin)
+            _check_inventory(index, item.gtin, item.inventory)
+        # Read fresh, not through the cache: the whole product is written back, so a stale
+        # copy would undo a price change made meanwhile.
+        current = await self.client.get_many(keys)
+        outcomes: list[WriteOutcome | None] = []
+        found: list[CatalogProduct] = []
+        for item, now in zip(items, current, strict=True):
+            if isinstance(now, CatalogProduct):
+                found.append(replace(now, inventory=item.inventory))
+                outcomes.append(None)
+            else:
+                outcomes.append(_read_failure(item.catalog_id, item.gtin, now))
+        try:
+            synced = await self._upsert(found) if found else CatalogWriteReport((), ())
+        finally:
+            self._evict(keys)
+        answered = iter(zip(synced.outcomes, synced.products, strict=True))
+        merged = [(o, None) if o is not None else next(answered) for o in outcomes]
+        return CatalogWriteReport(tuple(o for o, _ in merged), tuple(p for _, p in merged))
+
+    async def delete(self, items: Sequence[CatalogDeletion]) -> CatalogWriteReport:
+        """Delete each product, one call per code; see ``DELETION_NOTICE``."""
+        _check_size(items, self.max_items)
+        _check_unique([(i.catalog_id, i.gtin) for i in items])
+        for index, item in enumerate(items):
+            _check_key(index, item.catalog_id, item.gtin)
+            if item.seller_id is not None:
+                _code(index, item.gtin, item.seller_id, "sellerId")
+        try:
+            answers = await self.client.delete_many(
+                [(i.catalog_id, i.gtin, i.seller_id) for i in items]
+            )
+        finally:
+            self._evict((i.catalog_id, i.gtin) for i in items)
+        outcomes = tuple(
+            _deleted(i.catalog_id, i.gtin, answer) for i, answer in zip(items, answers, strict=True)
+        )
+        return CatalogWriteReport(outcomes, (None,) * len(items))
+
+    async def _upsert(self, products: Sequence[CatalogProduct]) -> CatalogWriteReport:
+        size = self.client.chunk_size
+        outcomes: list[WriteOutcome] = []
+        echoed: list[CatalogProduct | None] = []
+        for at in range(0, len(products), size):
+            chunk = products[at : at + size]
+            try:
+                answer = await self.client.upsert(chunk)
+            except GatewayError as exc:
+                outcomes.extend(_failed("upsert", p.catalog_id, p.gtin, exc) for p in chunk)
+                echoed.extend([None] * len(chunk))
+                continue
+            by_key = {(p.catalog_id, p.gtin): p for p in answer}
+            for product in chunk:
+                outcomes.append(_success("upsert", product.catalog_id, product.gtin))
+                echoed.append(by_key.get((product.catalog_id, product.gtin)))
+        return CatalogWriteReport(tuple(outcomes), tuple(echoed))
+
+    def _evict(self, keys: Iterable[CatalogKey]) -> None:
+        self.cache.evict(*_RESOURCE, list(keys))
+
+
+def _ids(catalog_id: str, gtin: str) -> dict[str, str]:
+    return {"catalogId": catalog_id, "gtin": gtin}
+
+
+def _success(action: str, catalog_id: str, gtin: str, message: str | None = None) -> WriteOutcome:
+    return WriteOutcome(WriteStatus.SUCCESS, action, _ids(catalog_id, gtin), message)
+
+
+def _failed(action: str, catalog_id: str, gtin: str, exc: GatewayError) -> WriteOutcome:
+    # Sent but unanswered (or answered unreadably, or a 5xx after receipt): it may have landed.
+    unknown = isinstance(exc, UpstreamOutcomeUnknown | UpstreamBadResponse) or (
+        isinstance(exc, UpstreamUnavailable) and exc.status is not None
+    )
+    if unknown:
+        return WriteOutcome(
+            WriteStatus.UNKNOWN, action, _ids(catalog_id, gtin), f"{UNKNOWN_MESSAGE} ({exc.code})"
+        )
+    return WriteOutcome(
+        WriteStatus.ERROR, action, _ids(catalog_id, gtin), f"{exc.code}: {exc.message}"
+    )
+
+
+def _read_failure(catalog_id: str, gtin: str, answer: object) -> WriteOutcome:
+    if isinstance(answer, GatewayError):
+        return WriteOutcome(
+            WriteStatus.ERROR, "upsert", _ids(catalog_id, gtin), f"{answer.code}: {answer.message}"
+        )
+    if isinstance(answer, Exception):
+        return WriteOutcome(WriteStatus.ERROR, "upsert", _ids(catalog_id, gtin), str(answer))
+    # Not synced, or synced so recently that CitrusAd has not ingested it yet.
+    message = f"{NOT_FOUND}: sync it with a price first (a recent sync may not be ingested yet)"
+    return WriteOutcome(WriteStatus.ERROR, "upsert", _ids(catalog_id, gtin), message)
+
+
+def _deleted(catalog_id: str, gtin: str, answer: bool | Exception) -> WriteOutcome:
+    if answer is True:
+        return _success("delete", catalog_id, gtin, "accepted; completes in 30 to 60 minutes")
+    if isinstance(answer, GatewayError):
+        return _failed("delete", catalog_id, gtin, answer)
+    message = NOT_FOUND if answer is False else str(answer)
+    return WriteOutcome(WriteStatus.ERROR, "delete", _ids(catalog_id, gtin), message)
+
+
+# --- checks: before any call, each naming the item by position and code.
+
+
+def _check_size(items: Sequence[object], most: int) -> None:
+    if not items:
+        raise BadUserInput("give at least one item")
+    if len(items) > most:
+        raise BadUserInput(f"at most {most} items a call, got {len(items)}")
+
+
+def _check_unique(keys: Sequence[CatalogKey]) -> None:
+    seen: dict[CatalogKey, int] = {}
+    for index, key in enumerate(keys):
+        if (first := seen.setdefault(key, index)) != index:
+            raise BadUserInput(
+                f"item {index} repeats catalog product {key[1]} of item {first}: "
+                "send each product once a call",
+                item=key[1],
+            )
+
+
+def _code(index: int, gtin: str, value: object, name: str) -> None:
+    """``check_code``, naming the item by position and product code."""
+    try:
+        check_code(value, name)
+    except BadUserInput as exc:
+        raise BadUserInput(f"item {index}: {exc.message}", item=gtin[:128]) from None
+
+
+def _check_key(index: int, catalog_id: str, gtin: str) -> None:
+    _code(index, gtin, catalog_id, "catalogId")
+    _code(index, gtin, gtin, "gtin")
+
+
+def _check_inventory(index: int, gtin: str, inventory: int) -> None:
+    if isinstance(inventory, bool) or not isinstance(inventory, int) or inventory < 0:
+        raise BadUserInput(f"item {index}: inventory must be an integer >= 0", item=gtin)
+
+
+def _check_product(index: int, product: CatalogProduct) -> None:
+    _check_key(index, product.catalog_id, product.gtin)
+    _check_inventory(index, product.gtin, product.inventory)
+    for name, value in (("price", product.price), ("profit", product.profit)):
+        if value is not None and not (
+            isinstance(value, Decimal) and value.is_finite() and value >= 0
+        ):
+            raise BadUserInput(f"item {index}: {name} must be a decimal >= 0", item=product.gtin)
+    if product.seller_id is not None:
+        _code(index, product.gtin, product.seller_id, "sellerId")
+    for name, values in (("tags", product.tags), ("filters", product.filters)):
+        if any(not value.strip() for value in values):
+            raise BadUserInput(
+                f"item {index}: {name} must not hold empty strings", item=product.gtin
+            )
