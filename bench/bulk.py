@@ -1,0 +1,219 @@
+"""The bulk-write scenarios: 10,000 items through one mutation, if the schema has it.
+
+The mutations (issue 5) may not exist yet, so the bench asks the schema: it introspects the
+mutation, finds its list-of-input-objects argument and fills each item from the fields it
+knows for that upstream (OMNICOMMERCE: id, url, detection, salesUrl; CitrusAd: gtin,
+catalogId, price, inventory, ...). A mutation that is missing, or that requires a field the
+bench cannot fill, is reported as "not available" with the reason, never guessed at.
+
+| scenario | mutation | upstream ceiling |
+| --- | --- | --- |
+| ``bulk-commerce`` | ``registerCommerceProducts`` | 500 items/s (5 requests of 100 a second) |
+| ``bulk-citrusad`` | ``syncCatalogProducts`` | the emulator's own speed, measured beside it |
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from gateway.emulators.demo import demo_gtin
+from gateway.settings import (
+    DEMO_CITRUSAD_API_KEY,
+    DEMO_CITRUSAD_CATALOG_ID,
+    DEMO_CITRUSAD_TEAM_ID,
+)
+
+__all__ = [
+    "BulkOutcome",
+    "BulkPlan",
+    "citrusad_direct",
+    "citrusad_item",
+    "commerce_item",
+    "plan_bulk",
+    "run_bulk",
+]
+
+_TYPE_REF = "kind name ofType { kind name ofType { kind name ofType { kind name } } }"
+_MUTATION_FIELDS = f"""
+query {{ __schema {{ mutationType {{ fields {{
+  name args {{ name defaultValue type {{ {_TYPE_REF} }} }} type {{ {_TYPE_REF} }}
+}} }} }} }}
+"""
+_TYPE_FIELDS = f"""
+query($name: String!) {{ __type(name: $name) {{
+  fields {{ name args {{ name }} type {{ {_TYPE_REF} }} }}
+  inputFields {{ name defaultValue type {{ {_TYPE_REF} }} }}
+}} }}
+"""
+_TIMEOUT = httpx.Timeout(600.0)
+
+
+def commerce_item(i: int) -> dict[str, Any]:
+    return {
+        "id": f"bench-{i:05d}",
+        "url": f"https://images.example.com/bench/{i}.jpg",
+        "detection": "TOP",
+        "salesUrl": f"https://shop.example.com/p/bench-{i:05d}",
+    }
+
+
+def citrusad_item(i: int) -> dict[str, Any]:
+    # GTINs far above the demo data's, so the bench never overwrites a demo product.
+    return {
+        "gtin": demo_gtin(100_000 + i),
+        "catalogId": DEMO_CITRUSAD_CATALOG_ID,
+        "price": "9.99",
+        "inventory": 10,
+        "name": f"Bench product {i}",
+        "brand": "Bench",
+        "imageUrl": f"https://images.example.com/bench/{i}.jpg",
+        "categories": ["Bench"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPlan:
+    """How to send the items: the document and the variable that carries them."""
+
+    document: str
+    variable: str
+
+
+@dataclass(slots=True)
+class BulkOutcome:
+    items: int
+    elapsed: float
+    status: int
+    errors: list[str]
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.elapsed if self.elapsed else 0.0
+
+
+def _unwrap(ref: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+    """(named type, required, is a list) of a type reference."""
+    required = ref["kind"] == "NON_NULL"
+    listed = False
+    while ref.get("ofType") is not None:
+        listed = listed or ref["kind"] == "LIST"
+        ref = ref["ofType"]
+    return ref, required, listed
+
+
+def _gql(client: httpx.Client, url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    answer = client.post(url, json={"query": query, "variables": variables})
+    answer.raise_for_status()
+    body: dict[str, Any] = answer.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"][0].get("message", "introspection failed"))
+    return body["data"]
+
+
+def plan_bulk(
+    client: httpx.Client, url: str, mutation: str, sample: dict[str, Any]
+) -> BulkPlan | str:
+    """A plan to call ``mutation`` with items shaped like ``sample``, or why there is none."""
+    mutation_type = _gql(client, url, _MUTATION_FIELDS, {})["__schema"]["mutationType"]
+    fields = {f["name"]: f for f in (mutation_type or {}).get("fields", [])}
+    if mutation not in fields:
+        return f"not available: the schema has no mutation {mutation}"
+    field = fields[mutation]
+    items_arg, declared = None, []
+    for arg in field["args"]:
+        named, required, listed = _unwrap(arg["type"])
+        if listed and named["kind"] == "INPUT_OBJECT" and items_arg is None:
+            items_arg = (arg["name"], arg["type"], named["name"])
+        elif required and arg["defaultValue"] is None:
+            return (
+                f"not available: {mutation} requires argument {arg['name']} the bench cannot fill"
+            )
+        declared.append(arg)
+    if items_arg is None:
+        return f"not available: {mutation} takes no list of input objects"
+    name, _, input_type = items_arg
+    inputs = _gql(client, url, _TYPE_FIELDS, {"name": input_type})["__type"]["inputFields"]
+    for f in inputs:
+        _, required, _ = _unwrap(f["type"])
+        if required and f["defaultValue"] is None and f["name"] not in sample:
+            return f"not available: {input_type}.{f['name']} is required and unknown to the bench"
+    known = {f["name"] for f in inputs}
+    if not known & set(sample):
+        return f"not available: {input_type} has none of the fields {sorted(sample)}"
+    selection = _selection(client, url, field["type"])
+    type_text = _type_text(items_arg[1])
+    document = f"mutation Bulk(${name}: {type_text}) {{ {mutation}({name}: ${name}) {selection} }}"
+    return BulkPlan(document=document, variable=name)
+
+
+def _selection(client: httpx.Client, url: str, ref: dict[str, Any]) -> str:
+    """The payload's scalar fields without arguments (counts, ``ok``), else ``__typename``."""
+    named, _, _ = _unwrap(ref)
+    if named["kind"] in ("SCALAR", "ENUM"):
+        return ""
+    fields = _gql(client, url, _TYPE_FIELDS, {"name": named["name"]})["__type"]["fields"] or []
+    scalars = [
+        f["name"]
+        for f in fields
+        if not f["args"] and _unwrap(f["type"])[0]["kind"] in ("SCALAR", "ENUM")
+    ]
+    return "{ " + " ".join(scalars or ["__typename"]) + " }"
+
+
+def _type_text(ref: dict[str, Any]) -> str:
+    if ref["kind"] == "NON_NULL":
+        return _type_text(ref["ofType"]) + "!"
+    if ref["kind"] == "LIST":
+        return "[" + _type_text(ref["ofType"]) + "]"
+    return str(ref["name"])
+
+
+def run_bulk(
+    url: str, headers: dict[str, str], plan: BulkPlan, make_item: Callable[[int], Any], items: int
+) -> BulkOutcome:
+    """Send every item in one mutation and time it, end to end."""
+    body = {
+        "query": plan.document,
+        "variables": {plan.variable: [make_item(i) for i in range(items)]},
+    }
+    with httpx.Client(headers=headers, timeout=_TIMEOUT) as client:
+        started = time.perf_counter()
+        answer = client.post(url, json=body)
+        elapsed = time.perf_counter() - started
+    errors: list[str] = []
+    try:
+        errors = [e.get("message", "") for e in answer.json().get("errors") or []]
+    except ValueError:
+        errors = [answer.text[:300]]
+    return BulkOutcome(items=items, elapsed=elapsed, status=answer.status_code, errors=errors)
+
+
+def citrusad_direct(root: str, items: int) -> float:
+    """Items/s of the same upserts sent straight to the emulator, 100 a request, one by one."""
+    products = [
+        {
+            "catalogId": DEMO_CITRUSAD_CATALOG_ID,
+            "gtin": demo_gtin(200_000 + i),
+            "price": 9.99,
+            "inventory": 10,
+            "tags": [f"name:Bench product {i}"],
+            "filters": ["Brand:Bench", "category:Bench"],
+        }
+        for i in range(items)
+    ]
+    headers = {"Authorization": f"Basic {DEMO_CITRUSAD_API_KEY}"}
+    with httpx.Client(headers=headers, timeout=_TIMEOUT) as client:
+        started = time.perf_counter()
+        for at in range(0, items, 100):
+            client.post(
+                f"{root}/v1/catalog-products",
+                params={"teamId": DEMO_CITRUSAD_TEAM_ID},
+                json={"catalogProducts": products[at : at + 100]},
+            ).raise_for_status()
+        elapsed = time.perf_counter() - started
+    return items / elapsed if elapsed else 0.0
