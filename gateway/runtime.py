@@ -6,9 +6,12 @@ closed once. Requests borrow it through their context; nothing in it is per requ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+
+import httpx
 
 from gateway.cache import SharedCache
 from gateway.readmodel import CommerceReadModel
@@ -18,6 +21,7 @@ from gateway.upstreams.omnicommerce import OmnicommerceClient
 from gateway.upstreams.pim import PimClient
 from gateway.upstreams.transport import (
     TransportPool,
+    UpstreamConfig,
     citrusad_config,
     omnicommerce_config,
     pim_config,
@@ -59,12 +63,25 @@ class Runtime:
     readmodel: CommerceReadModel
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
-        """Settings must name every upstream's URL (``with_embedded_upstreams`` fills them)."""
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        http_client: Callable[[UpstreamConfig], httpx.AsyncClient | None] | None = None,
+    ) -> Runtime:
+        """Settings must name every upstream's URL (``with_embedded_upstreams`` fills them).
+
+        ``http_client(config)`` may supply an upstream's ``httpx.AsyncClient`` (e.g. one over
+        ``httpx.ASGITransport`` to an in-process emulator); ``None`` means the default pool.
+        """
         pool = TransportPool()
-        pim = pool.add(pim_config(settings))
-        omnicommerce = pool.add(omnicommerce_config(settings))
-        citrusad = pool.add(citrusad_config(settings))
+
+        def add(config: UpstreamConfig) -> Any:
+            return pool.add(config, client=http_client(config) if http_client else None)
+
+        pim = add(pim_config(settings))
+        omnicommerce = add(omnicommerce_config(settings))
+        citrusad = add(citrusad_config(settings))
         ttls = {name: getattr(settings, field) for name, field in CACHE_RESOURCES.items()}
         return cls(
             settings=settings,

@@ -7,32 +7,91 @@ from typing import Any
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
+from gateway.extensions import ExtensionError, ExtensionRegistry
 from gateway.security import limit_extensions
 from gateway.settings import Settings
 from schema.access import OperationScopes
 from schema.cost import COST_MODEL
 from schema.errors import GatewayErrorExtensions
-from schema.mutations import Mutation
+from schema.mutations import MUTATION_PARTS
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
-from schema.types.products import Article, Variant
+from schema.types.catalog import CatalogProduct
+from schema.types.classifications import (
+    Attribute,
+    AttributeDefinition,
+    Classification,
+    ClassificationNode,
+    DomainValue,
+)
+from schema.types.products import Article, AttributeValue, Product, ValueEntry, Variant
 
-__all__ = ["build_schema"]
+__all__ = ["EXTENSIBLE_TYPES", "GatewaySchema", "build_schema"]
+
+
+class GatewaySchema(strawberry.Schema):
+    """Leaves error logging to ``GatewayErrorExtensions``: an upstream that is down is an
+    expected answer (logged by the transport), not a traceback per field."""
+
+    def process_errors(self, errors: Any, execution_context: Any = None) -> None:
+        return None
+
+
+# The object types an extension may add fields to, by GraphQL name.
+EXTENSIBLE_TYPES: dict[str, type] = {
+    t.__name__: t
+    for t in (
+        Product,
+        Article,
+        Variant,
+        AttributeValue,
+        ValueEntry,
+        Classification,
+        ClassificationNode,
+        AttributeDefinition,
+        Attribute,
+        DomainValue,
+        CatalogProduct,
+    )
+}
 
 
 def build_schema(
-    settings: Settings | None = None, extensions: Sequence[Any] = ()
+    settings: Settings | None = None,
+    extensions: Sequence[Any] = (),
+    registry: ExtensionRegistry | None = None,
 ) -> strawberry.Schema:
     """The schema. With ``settings``, operation limits and scope checks guard every operation;
-    without, it is the bare schema (for printing the SDL and for trusted in-process use)."""
+    without, it is the bare schema (for printing the SDL and for trusted in-process use).
+    ``registry`` carries what loaded extensions add (fields, root fields, schema extensions).
+    """
+    registry = registry or ExtensionRegistry()
     guards: list[Any] = []
     if settings is not None:
         guards = [*limit_extensions(settings, cost_model=COST_MODEL), OperationScopes]
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        types=[Article, Variant],
-        extensions=[GatewayErrorExtensions, *guards, *extensions],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    )
+    query = merge_types("Query", (Query, *registry.queries)) if registry.queries else Query
+    mutation = merge_types("Mutation", (*MUTATION_PARTS, *registry.mutations))
+    try:
+        with registry.fields_applied(EXTENSIBLE_TYPES):
+            return GatewaySchema(
+                query=query,
+                mutation=mutation,
+                types=[Article, Variant],
+                extensions=[
+                    GatewayErrorExtensions,
+                    *guards,
+                    *registry.schema_extensions,
+                    *extensions,
+                ],
+                config=StrawberryConfig(scalar_map=SCALAR_MAP),
+            )
+    except ExtensionError:
+        raise
+    except Exception as exc:
+        if not registry.modules:
+            raise
+        raise ExtensionError(
+            f"the schema cannot be built with extension(s) {', '.join(registry.modules)}: {exc}"
+        ) from exc

@@ -7,6 +7,8 @@ from strawberry.tools import merge_types
 from schema.mutations.channels import ChannelMutation
 from schema.mutations.pim import PimMutation
 
-__all__ = ["Mutation"]
+__all__ = ["MUTATION_PARTS", "Mutation"]
 
-Mutation = merge_types("Mutation", (PimMutation, ChannelMutation))
+MUTATION_PARTS: tuple[type, ...] = (PimMutation, ChannelMutation)
+
+Mutation = merge_types("Mutation", MUTATION_PARTS)

@@ -1,0 +1,1 @@
+"""Example extensions of the gateway (see README, "Scripting")."""
