@@ -84,7 +84,9 @@ class Gateway:
 
     async def __aenter__(self) -> Gateway:
         if self._runtime is None:
-            self._runtime = Runtime.build(self.settings, http_client=self._emulator_client)
+            self._runtime = Runtime.build(
+                self.settings, http_client=self._emulator_client, extensions=self.registry
+            )
         return self
 
     async def __aexit__(

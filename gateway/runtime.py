@@ -7,13 +7,14 @@ closed once. Requests borrow it through their context; nothing in it is per requ
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from gateway.cache import SharedCache
+from gateway.extensions import ExtensionRegistry
 from gateway.readmodel import CommerceReadModel
 from gateway.settings import Settings
 from gateway.upstreams.citrusad import CitrusAdClient
@@ -61,6 +62,7 @@ class Runtime:
     citrusad: CitrusAdClient
     cache: SharedCache[Any, Any]
     readmodel: CommerceReadModel
+    extensions: ExtensionRegistry = field(default_factory=ExtensionRegistry)
 
     @classmethod
     def build(
@@ -68,6 +70,7 @@ class Runtime:
         settings: Settings,
         *,
         http_client: Callable[[UpstreamConfig], httpx.AsyncClient | None] | None = None,
+        extensions: ExtensionRegistry | None = None,
     ) -> Runtime:
         """Settings must name every upstream's URL (``with_embedded_upstreams`` fills them).
 
@@ -99,6 +102,7 @@ class Runtime:
                 enabled=settings.cache_enabled and settings.cache_max_entries > 0,
             ),
             readmodel=CommerceReadModel(settings.database),
+            extensions=extensions or ExtensionRegistry(),
         )
 
     def scope(self, upstream: str) -> str:
