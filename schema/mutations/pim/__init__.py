@@ -1,0 +1,13 @@
+"""PIM mutations (products, links, classifications, nodes, attribute definitions, attributes),
+one module per kind of item, merged into ``PimMutation``. The logic lives in
+``gateway.pim_writes``; resolvers turn inputs into records and results into payloads."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from schema.mutations.pim.products import PimProductMutation
+
+__all__ = ["PimMutation"]
+
+PimMutation = merge_types("PimMutation", (PimProductMutation,))
