@@ -7,7 +7,8 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from schema.mutations.pim.products import PimProductMutation
+from schema.mutations.pim.structure import PimStructureMutation
 
 __all__ = ["PimMutation"]
 
-PimMutation = merge_types("PimMutation", (PimProductMutation,))
+PimMutation = merge_types("PimMutation", (PimProductMutation, PimStructureMutation))
