@@ -163,4 +163,34 @@ mutation Sync($products: [CatalogProductInput!]!) {
             ]
         },
     },
+    {
+        "title": "PIM: rename a product and set values",
+        "query": """# One result per product, in input order, with every PIM answer about it (its
+# articles and variants too). The next read sees the new name: the write evicts the cache.
+mutation Save($products: [ProductInput!]!) {
+  saveProducts(products: $products) {
+    ok
+    results { index item status action dataType message ids { key value } answers { item status message } }
+  }
+}
+""",
+        "variables": {
+            "products": [
+                {
+                    "tid": "DEMO-0001",
+                    "name": "Linen shirt",
+                    "values": [
+                        {
+                            "attr": "color",
+                            "kind": "LOCALIZED",
+                            "entries": [
+                                {"value": "Sand", "locale": "en_GB"},
+                                {"value": "Sand", "locale": "de_DE"},
+                            ],
+                        }
+                    ],
+                }
+            ]
+        },
+    },
 ]
