@@ -172,8 +172,8 @@ def match_answers(
             answers[target.group].append(ItemAnswer(target.item, response.to_outcome()))
             continue
         # Nothing fits: it concerns the item being answered (e.g. an unknown container).
-        target = expected[min(at, len(expected) - 1)] if expected else None
-        group, item = (target.group, target.item) if target else (0, "[0]")
+        current = expected[min(at, len(expected) - 1)] if expected else None
+        group, item = (current.group, current.item) if current else (0, "[0]")
         answers[group].append(ItemAnswer(item, response.to_outcome()))
     return answers
 

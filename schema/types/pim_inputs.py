@@ -114,6 +114,11 @@ class LocalizedTextInput:
     text: str = strawberry.field(description="The text in that locale.")
 
 
+def _text(choice: enum.Enum | None) -> str | None:
+    """The PIM's spelling of an enum choice (strawberry's ``enum_value`` hides it from mypy)."""
+    return None if choice is None else str(choice.value)
+
+
 def _texts(texts: list[LocalizedTextInput] | None) -> LocalizedText | None:
     return None if texts is None else LocalizedText({t.locale: t.text for t in texts})
 
@@ -185,8 +190,8 @@ class ValueInput:
         return AttributeValue(
             attr=self.attr,
             entries=entries,
-            data_type=self.data_type.value if self.data_type else None,
-            type=self.kind.value if self.kind else None,
+            data_type=_text(self.data_type),
+            type=_text(self.kind),
             node=self.node,
             parent=self.parent,
         )
@@ -355,7 +360,7 @@ class AttributeDefinitionInput:
     def to_record(self) -> AttributeDefinition:
         return AttributeDefinition(
             tid=self.tid,
-            type=self.type.value if self.type else None,
+            type=_text(self.type),
             id=self.pim_id,
             name=_texts(self.name),
             domain=self.domain.to_record() if self.domain else None,
@@ -402,7 +407,7 @@ class AttributeInput:
             id=self.pim_id,
             node_id=self.node_pim_id,
             node_path=self.node_path,
-            level=self.level.value if self.level else None,
+            level=_text(self.level),
             inheritance=self.inheritance,
             restriction=self.restriction,
             localized=self.localized,
