@@ -1,26 +1,49 @@
-"""The HTTP application: /graphql (with GraphiQL), /healthz."""
+"""The HTTP application.
+
+| path | what |
+| --- | --- |
+| ``/graphql`` | GraphQL over HTTP (``gateway.http``), GraphiQL for browsers when enabled |
+| ``/healthz`` | the process is up |
+| ``/readyz`` | the upstreams are reachable (503 otherwise), with each one's state |
+| ``/metrics`` | Prometheus metrics |
+
+Every GraphQL request is authenticated (``gateway.security``), guarded (body size, JSON depth,
+CSRF, CORS), limited (depth, aliases, tokens, root fields, cost), counted and logged as one
+JSON line. Introspection and GraphiQL default to on in development mode and off otherwise.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
+from graphql import ExecutionResult
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
 from gateway.context import GatewayContext
+from gateway.extensions import ExtensionRegistry, load_extensions
 from gateway.graphiql import with_examples
+from gateway.http import GraphQLEndpoint
+from gateway.observability.health import readiness
+from gateway.observability.metrics import CONTENT_TYPE, GatewayMetrics
+from gateway.observability.request_stats import begin_request, current_request
 from gateway.runtime import Runtime
+from gateway.security import Authenticator, Principal, security_middleware
 from gateway.settings import Settings
 from schema import build_schema
 from schema.examples import EXAMPLES
 
-__all__ = ["GatewayGraphQL", "create_app"]
+__all__ = ["create_app"]
+
+log = logging.getLogger("gateway.requests")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_GRAPHIQL_PAGE: str | None = None
 
 
 async def healthz(request: Request) -> Response:
@@ -28,51 +51,120 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-class GatewayGraphQL(GraphQL[GatewayContext, None]):
-    """Strawberry's ASGI view, with the gateway's per-request context."""
+def _graphiql_page() -> str:
+    global _GRAPHIQL_PAGE
+    if _GRAPHIQL_PAGE is None:
+        from strawberry.http.ides import get_graphql_ide_html
 
-    def __init__(
-        self, settings: Settings, runtime_holder: dict[str, Runtime], **kwargs: Any
-    ) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql", **kwargs)
-        self._holder = runtime_holder
-        self._ide_page = with_examples(self.graphql_ide_html, EXAMPLES)
+        _GRAPHIQL_PAGE = with_examples(get_graphql_ide_html("graphiql"), EXAMPLES)
+    return _GRAPHIQL_PAGE
 
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(self._ide_page)
 
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> GatewayContext:
-        return GatewayContext.build(
-            self._holder["runtime"],
+class _Gateway:
+    """The parts one app instance shares across requests."""
+
+    def __init__(self, settings: Settings, registry: ExtensionRegistry) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.runtime: Runtime | None = None
+        self.authenticator = Authenticator.from_settings(settings)
+        self.metrics = GatewayMetrics(lambda: self.runtime)
+        # With every upstream emulated nothing real can be harmed: development mode lets
+        # anonymous callers write too, so GraphiQL's example mutations work out of the box.
+        self.anonymous_writes = settings.development_mode and len(settings.emulated_upstreams) == 3
+
+    async def context(self, request: Request) -> GatewayContext:
+        assert self.runtime is not None, "the app's lifespan has not started"
+        principal = await self.authenticator.authenticate_async(request.headers)
+        if principal.kind == "anonymous" and self.anonymous_writes:
+            principal = Principal("anonymous", frozenset({"read", "write"}), "anonymous")
+        supplied = request.headers.get("x-request-id", "")
+        begin_request(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex)
+        context = GatewayContext.build(
+            self.runtime,
             accept_language=request.headers.get("accept-language"),
+            principal=principal,
             request=request,
-            response=response,
+        )
+        for hook in self.registry.request_hooks:
+            await hook(context)
+        return context
+
+    def on_result(self, request: Request, result: ExecutionResult, seconds: float) -> None:
+        stats = current_request()
+        operation = stats.operation_name if stats else None
+        if result.data is None and result.errors:
+            outcome = "refused"
+        else:
+            outcome = "error" if result.errors else "ok"
+        self.metrics.observe(operation, outcome, seconds)
+        codes = sorted({str((e.extensions or {}).get("code")) for e in result.errors or ()})
+        log.info(
+            "graphql request",
+            extra={
+                "request_id": stats.request_id if stats else None,
+                "operation": operation,
+                "operation_type": stats.operation_type if stats else None,
+                "outcome": outcome,
+                "error_codes": codes,
+                "duration_ms": round(seconds * 1000, 2),
+                "upstream_calls": dict(stats.upstream_calls) if stats else {},
+                "cache_hits": stats.cache_hits if stats else 0,
+                "cache_misses": stats.cache_misses if stats else 0,
+                "coalesced": stats.coalesced if stats else 0,
+            },
         )
 
 
-def create_app(settings: Settings) -> Starlette:
+def _enabled(value: bool | None, settings: Settings) -> bool:
+    return settings.development_mode if value is None else value
+
+
+def create_app(settings: Settings, *, registry: ExtensionRegistry | None = None) -> Starlette:
     """The gateway's ASGI app for ``settings`` (every upstream URL already resolved).
 
-    The runtime (HTTP pools, cache) is opened when the app starts and closed when it stops.
+    Extensions named in ``settings.extensions`` are loaded now, so a broken one stops the
+    start. The runtime (HTTP pools, cache, read model) opens with the app and closes with it.
     """
-    holder: dict[str, Runtime] = {}
+    registry = registry or load_extensions(settings.extensions)
+    gateway = _Gateway(settings, registry)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with Runtime.build(settings) as runtime:
-            holder["runtime"] = runtime
+        async with Runtime.build(settings, extensions=registry) as runtime:
+            gateway.runtime = runtime
             app.state.runtime = runtime
             yield
+            gateway.runtime = None
 
-    graphql = GatewayGraphQL(settings, holder)
+    async def readyz(request: Request) -> Response:
+        if gateway.runtime is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        ready, report = await readiness(gateway.runtime)
+        return JSONResponse(report, status_code=200 if ready else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
+
+    endpoint = GraphQLEndpoint(
+        build_schema(settings, registry=registry),
+        context_factory=gateway.context,
+        graphiql_html=_graphiql_page() if _enabled(settings.graphiql, settings) else None,
+        introspection=_enabled(settings.introspection, settings),
+        batching=settings.batching_enabled,
+        max_batch=settings.max_batch_size,
+        on_result=gateway.on_result,
+    )
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
         ],
+        middleware=security_middleware(settings),
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = gateway.metrics
     return app

@@ -16,6 +16,7 @@ from schema.access import OperationScopes
 from schema.cost import COST_MODEL
 from schema.errors import GatewayErrorExtensions
 from schema.mutations import MUTATION_PARTS
+from schema.observe import RecordOperation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 from schema.types.catalog import CatalogProduct
@@ -70,7 +71,11 @@ def build_schema(
     registry = registry or ExtensionRegistry()
     guards: list[Any] = []
     if settings is not None:
-        guards = [*limit_extensions(settings, cost_model=COST_MODEL), OperationScopes]
+        guards = [
+            *limit_extensions(settings, cost_model=COST_MODEL),
+            RecordOperation,
+            OperationScopes,
+        ]
     query = merge_types("Query", (Query, *registry.queries)) if registry.queries else Query
     mutation = merge_types("Mutation", (*MUTATION_PARTS, *registry.mutations))
     try:

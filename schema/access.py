@@ -32,7 +32,4 @@ class OperationScopes(SchemaExtension):
                     data=None,
                     errors=[GraphQLError(refusal.message, extensions=refusal.extensions())],
                 )
-                response = getattr(context.context, "response", None)
-                if response is not None and hasattr(response, "status_code"):
-                    response.status_code = 403
         yield

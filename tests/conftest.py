@@ -14,7 +14,15 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.emulators import citrusad, omnicommerce, pim
 from gateway.emulators.serving import BackgroundServer
+from gateway.security import generate_api_key, hash_api_key
 from gateway.settings import load_settings, with_embedded_upstreams
+
+# Keys the test gateway accepts; `stack.query` sends WRITER_KEY unless told otherwise.
+WRITER_KEY = generate_api_key()
+READER_KEY = generate_api_key()
+TEST_API_KEYS = (
+    f"{hash_api_key(WRITER_KEY)}:read+write:tests,{hash_api_key(READER_KEY)}:read:reader"
+)
 
 
 def _serve(app: Starlette) -> Iterator[BackgroundServer]:
@@ -55,15 +63,23 @@ class GatewayStack:
         return f"{self.gateway.url}/graphql"
 
     def query(
-        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        api_key: str | None = WRITER_KEY,
+        **headers: str,
     ) -> dict[str, Any]:
+        """POST an operation with the writer's key (``api_key=None``: anonymous)."""
+        if api_key is not None:
+            headers = {"X-API-Key": api_key, **headers}
         answer = httpx.post(
             self.url,
             json={"query": query, "variables": variables or {}},
             headers=headers,
-            timeout=30,
+            timeout=60,
         )
-        assert answer.status_code in (200, 400), answer.text
+        assert answer.status_code in (200, 400, 401, 403), answer.text
         body: dict[str, Any] = answer.json()
         return body
 
@@ -83,13 +99,22 @@ class GatewayStack:
 
 
 def start_stack(environ: dict[str, str] | None = None) -> GatewayStack:
+    """Emulators and a gateway in development mode (as ``make run``) unless ``environ`` says
+    otherwise (e.g. ``GATEWAY_DEVELOPMENT_MODE=false`` for production behaviour)."""
     servers = {
         "pim": BackgroundServer(pim.create_app(seed=True)).start(),
         "omnicommerce": BackgroundServer(omnicommerce.create_app(seed=True)).start(),
         "citrusad": BackgroundServer(citrusad.create_app(seed=True)).start(),
     }
     settings = with_embedded_upstreams(
-        load_settings(environ or {}), {name: s.url for name, s in servers.items()}
+        load_settings(
+            {
+                "GATEWAY_API_KEYS": TEST_API_KEYS,
+                "GATEWAY_DEVELOPMENT_MODE": "true",
+                **(environ or {}),
+            }
+        ),
+        {name: s.url for name, s in servers.items()},
     )
     gateway = BackgroundServer(create_app(settings)).start()
     return GatewayStack(gateway=gateway, **servers)

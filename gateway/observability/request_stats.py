@@ -17,6 +17,8 @@ __all__ = ["RequestStats", "begin_request", "current_request"]
 @dataclass(slots=True)
 class RequestStats:
     request_id: str
+    operation_name: str | None = None
+    operation_type: str | None = None
     upstream_calls: Counter[str] = field(default_factory=Counter)
     cache_hits: int = 0
     cache_misses: int = 0
