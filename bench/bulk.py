@@ -14,13 +14,17 @@ bench cannot fill, is reported as "not available" with the reason, never guessed
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import strawberry
 
+from bench.calls import UpstreamCalls
+from bench.report import format_table
 from gateway.emulators.demo import demo_gtin
 from gateway.settings import (
     DEMO_CITRUSAD_API_KEY,
@@ -29,8 +33,10 @@ from gateway.settings import (
 )
 
 __all__ = [
+    "BulkFigures",
     "BulkOutcome",
     "BulkPlan",
+    "bulk_report",
     "citrusad_direct",
     "citrusad_item",
     "commerce_item",
@@ -90,10 +96,62 @@ class BulkOutcome:
     elapsed: float
     status: int
     errors: list[str]
+    answer: dict[str, Any] | None = None  # the payload's scalar fields (counts, ok)
+
+    @property
+    def all_accepted(self) -> bool:
+        """False when the payload says an item failed (``ok: false``)."""
+        return not self.errors and (self.answer or {}).get("ok", True) is not False
 
     @property
     def items_per_second(self) -> float:
         return self.items / self.elapsed if self.elapsed else 0.0
+
+
+@dataclass(slots=True)
+class BulkFigures:
+    mutation: str
+    outcome: BulkOutcome | None = None
+    calls: UpstreamCalls | None = None
+    direct_items_per_second: float | None = None
+    unavailable: str | None = None
+
+
+def bulk_report(f: BulkFigures) -> str:
+    """The bulk scenario's table: items, speed, ceiling, errors, 429s and the calls made."""
+    outcome = f.outcome
+    assert outcome is not None
+    rows = [
+        ("items", f"{outcome.items} in {outcome.elapsed:.1f} s (HTTP {outcome.status})"),
+        ("throughput", f"{outcome.items_per_second:.0f} items/s"),
+        (
+            "GraphQL errors",
+            str(len(outcome.errors)) + (f": {outcome.errors[0][:200]}" if outcome.errors else ""),
+        ),
+        ("upstream 429 answers", str(f.calls.answered(429)) if f.calls else "-"),
+        ("payload", json.dumps(outcome.answer)[:200]),
+    ]
+    if f.mutation == "registerCommerceProducts":
+        rows.insert(
+            2, ("of the 500 items/s ceiling", f"{100 * outcome.items_per_second / 500:.1f} %")
+        )
+    if f.direct_items_per_second is not None:
+        rows.insert(
+            2,
+            (
+                "emulator alone",
+                f"{f.direct_items_per_second:.0f} items/s (100 a request, sequential)",
+            ),
+        )
+    text = [format_table(("what", "figure"), rows)]
+    if f.calls and f.calls.calls:
+        text.append(
+            format_table(
+                ("upstream", "endpoint", "calls"),
+                [(u, e, str(n)) for (u, e), n in sorted(f.calls.calls.items())],
+            )
+        )
+    return "\n".join(text)
 
 
 def _unwrap(ref: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
@@ -106,20 +164,20 @@ def _unwrap(ref: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
     return ref, required, listed
 
 
-def _gql(client: httpx.Client, url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    answer = client.post(url, json={"query": query, "variables": variables})
-    answer.raise_for_status()
-    body: dict[str, Any] = answer.json()
-    if body.get("errors"):
-        raise RuntimeError(body["errors"][0].get("message", "introspection failed"))
-    return body["data"]
+def _gql(schema: strawberry.Schema, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    result = schema.execute_sync(query, variable_values=variables)
+    if result.errors or result.data is None:
+        raise RuntimeError(f"introspection failed: {result.errors}")
+    return result.data
 
 
-def plan_bulk(
-    client: httpx.Client, url: str, mutation: str, sample: dict[str, Any]
-) -> BulkPlan | str:
-    """A plan to call ``mutation`` with items shaped like ``sample``, or why there is none."""
-    mutation_type = _gql(client, url, _MUTATION_FIELDS, {})["__schema"]["mutationType"]
+def plan_bulk(schema: strawberry.Schema, mutation: str, sample: dict[str, Any]) -> BulkPlan | str:
+    """A plan to call ``mutation`` with items shaped like ``sample``, or why there is none.
+
+    ``schema`` is the gateway's schema built in this process from the same code the server
+    runs: the server itself may refuse introspection, as it does in production.
+    """
+    mutation_type = _gql(schema, _MUTATION_FIELDS, {})["__schema"]["mutationType"]
     fields = {f["name"]: f for f in (mutation_type or {}).get("fields", [])}
     if mutation not in fields:
         return f"not available: the schema has no mutation {mutation}"
@@ -137,7 +195,7 @@ def plan_bulk(
     if items_arg is None:
         return f"not available: {mutation} takes no list of input objects"
     name, _, input_type = items_arg
-    inputs = _gql(client, url, _TYPE_FIELDS, {"name": input_type})["__type"]["inputFields"]
+    inputs = _gql(schema, _TYPE_FIELDS, {"name": input_type})["__type"]["inputFields"]
     for f in inputs:
         _, required, _ = _unwrap(f["type"])
         if required and f["defaultValue"] is None and f["name"] not in sample:
@@ -145,18 +203,18 @@ def plan_bulk(
     known = {f["name"] for f in inputs}
     if not known & set(sample):
         return f"not available: {input_type} has none of the fields {sorted(sample)}"
-    selection = _selection(client, url, field["type"])
+    selection = _selection(schema, field["type"])
     type_text = _type_text(items_arg[1])
     document = f"mutation Bulk(${name}: {type_text}) {{ {mutation}({name}: ${name}) {selection} }}"
     return BulkPlan(document=document, variable=name)
 
 
-def _selection(client: httpx.Client, url: str, ref: dict[str, Any]) -> str:
+def _selection(schema: strawberry.Schema, ref: dict[str, Any]) -> str:
     """The payload's scalar fields without arguments (counts, ``ok``), else ``__typename``."""
     named, _, _ = _unwrap(ref)
     if named["kind"] in ("SCALAR", "ENUM"):
         return ""
-    fields = _gql(client, url, _TYPE_FIELDS, {"name": named["name"]})["__type"]["fields"] or []
+    fields = _gql(schema, _TYPE_FIELDS, {"name": named["name"]})["__type"]["fields"] or []
     scalars = [
         f["name"]
         for f in fields
@@ -186,11 +244,16 @@ def run_bulk(
         answer = client.post(url, json=body)
         elapsed = time.perf_counter() - started
     errors: list[str] = []
+    data = None
     try:
-        errors = [e.get("message", "") for e in answer.json().get("errors") or []]
+        body = answer.json()
+        errors = [e.get("message", "") for e in body.get("errors") or []]
+        data = next(iter((body.get("data") or {}).values()), None)
     except ValueError:
         errors = [answer.text[:300]]
-    return BulkOutcome(items=items, elapsed=elapsed, status=answer.status_code, errors=errors)
+    return BulkOutcome(
+        items=items, elapsed=elapsed, status=answer.status_code, errors=errors, answer=data
+    )
 
 
 def citrusad_direct(root: str, items: int) -> float:

@@ -32,10 +32,10 @@ TARGET_MIXED_REQUESTS = 10_000
 class Options:
     requests: int = 300  # per load scenario, after a warm-up of `concurrency` requests
     concurrency: int = 16
-    max_seconds: float = 30.0  # per load scenario: it stops at `requests` or here
+    max_seconds: float = 20.0  # per load scenario: it stops at `requests` or here
     products: int = 100  # products per deep query
     mixed_requests: int = TARGET_MIXED_REQUESTS
-    mixed_budget: float = 300.0  # seconds; fewer mixed requests when the estimate is longer
+    mixed_budget: float = 90.0  # seconds; fewer mixed requests when the estimate is longer
     bulk_items: int = 10_000
     scenarios: tuple[str, ...] = SCENARIOS
     baseline: bool = True

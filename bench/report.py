@@ -35,6 +35,7 @@ class Measured:
     load: LoadResult
     calls: UpstreamCalls
     server_cpu: float  # CPU seconds the server process spent during the measured part
+    upstream_cpu: float = 0.0  # CPU seconds the emulators' process spent meanwhile
 
     def p(self, fraction: float) -> float:
         """Latency percentile in milliseconds."""
@@ -76,6 +77,7 @@ def scenario_report(m: Measured, concurrency: int) -> str:
             f"{100 * m.server_cpu / elapsed:.0f} % of one core",
         ),
         ("client CPU", f"{100 * load.client_cpu / elapsed:.0f} % of one core (load generator)"),
+        ("emulators CPU", f"{100 * m.upstream_cpu / elapsed:.0f} % of one core (all three)"),
         (
             "upstream calls",
             f"{m.calls_per_request:.2f} per request ({m.calls.total} in all)",

@@ -16,13 +16,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
 from bench import scenarios as sc
 from bench.bulk import (
-    BulkOutcome,
+    BulkFigures,
+    bulk_report,
     citrusad_direct,
     citrusad_item,
     commerce_item,
@@ -41,8 +42,9 @@ from bench.processes import (
     start_upstreams,
 )
 from bench.report import Measured, format_table, scenario_report
-from bench.summary import BulkFigures, MemoryFigures, summary_table
+from bench.summary import MemoryFigures, summary_table
 from gateway.security.auth import generate_api_key, hash_api_key
+from schema import build_schema
 
 __all__ = ["run"]
 
@@ -51,9 +53,9 @@ _TITLES = {
     "deep-pim-cold": "{n} products: node, values + definitions, articles, variants (no catalogProduct); cache off",
     "deep-cached": "{n} products: node, values + definitions, articles, variants, catalogProduct; cache on",
     "deep-pim-cached": "{n} products: node, values + definitions, articles, variants (no catalogProduct); cache on",
-    "lookup": "product(tid) with a few fields, tid cycling over the 300 demo products; cache on",
+    "lookup": "product(tid) with a few fields, tid i % 300: each product once per 300 requests, so mostly misses; cache on",
     "search": "searchProducts(nodePaths, first: 20), first page and the next in turn; cache on",
-    "mixed": "lookup, search, deep-pim, deep in turn; cache on",
+    "mixed": "per 20 requests: 12 lookup, 6 search, 1 deep-pim, 1 deep; cache on",
 }
 
 
@@ -80,6 +82,7 @@ class Bench:
             os.sched_setaffinity(0, self.plan.rest)
         self._header()
         upstreams, roots = start_upstreams(self.plan.rest)
+        self.upstreams = upstreams
         try:
             self.logs = UpstreamLogs(roots)
             self.roots = roots
@@ -88,6 +91,10 @@ class Bench:
             self._baseline_phase()
         finally:
             upstreams.stop()
+        self.say()
+        self.say(
+            f"load average at the end: {_load_average()} (other work on the machine skews figures)"
+        )
         self.say()
         self.say("== summary (issue 8 targets; every figure measured in this run)")
         self.say(summary_table(self.results, self.bulk, self.memory, self.baseline_rss))
@@ -114,6 +121,7 @@ class Bench:
                 f"{o.requests} requests after {o.concurrency} warm-up requests, at most {o.max_seconds:.0f} s",
             ),
             ("deep query", f"{o.products} products (DEMO-0001 ..)"),
+            ("load average", f"{_load_average()} before the run"),
         ]
         self.say(format_table(("setting", "value"), rows))
 
@@ -260,7 +268,7 @@ class Bench:
         o = self.options
         self._load(server, payload, o.concurrency, o.max_seconds)
         self.logs.clear()
-        cpu = server.cpu_seconds()
+        cpu, upstream_cpu = server.cpu_seconds(), self.upstreams.cpu_seconds()
         load = self._load(server, payload, requests or o.requests, seconds or o.max_seconds)
         measured = Measured(
             scenario=name,
@@ -269,6 +277,7 @@ class Bench:
             load=load,
             calls=self.logs.read(),
             server_cpu=server.cpu_seconds() - cpu,
+            upstream_cpu=self.upstreams.cpu_seconds() - upstream_cpu,
         )
         self.results[(name, server_name)] = measured
         self.say()
@@ -276,44 +285,50 @@ class Bench:
         return measured
 
     def _mixed(self, gateway: Process) -> None:
-        o = self.options
-        parts: list[tuple[str, sc.Payload]] = [
-            ("lookup", sc.lookup_payload()),
-            ("search", sc.search_payload(self._second_page(gateway))),
-            ("deep-pim-cached", self._deep_payload("deep-pim")),
-            ("deep-cached", self._deep_payload("deep")),
-        ]
-        requests, note = self._mixed_count([name for name, _ in parts])
-
-        def payload(i: int) -> dict[str, Any]:
-            return parts[i % len(parts)][1](i // len(parts))
-
+        payloads = {
+            "lookup": sc.lookup_payload(),
+            "search": sc.search_payload(self._second_page(gateway)),
+            "deep-pim-cached": self._deep_payload("deep-pim"),
+            "deep-cached": self._deep_payload("deep"),
+        }
+        requests, note = self._mixed_count()
         self.say()
         self.say(note)
         self._measure(
             "mixed",
             gateway,
-            payload,
+            sc.mixed_payload(payloads),
             requests=requests,
-            seconds=max(o.mixed_budget * 2, o.max_seconds),
+            seconds=self._mixed_seconds(),
         )
 
-    def _mixed_count(self, kinds: list[str]) -> tuple[int, str]:
+    def _mixed_seconds(self) -> float:
+        o = self.options
+        return 3600.0 if o.forced_mixed else max(o.mixed_budget * 2, o.max_seconds)
+
+    def _mixed_count(self) -> tuple[int, str]:
         """How many mixed requests to send, and a sentence saying why."""
         o = self.options
         wanted = o.mixed_requests
-        rates = [self.results.get((k, "gateway")) for k in kinds]
-        if o.forced_mixed or any(r is None or not r.load.throughput for r in rates):
-            return wanted, f"mixed: {wanted} requests, as asked"
-        seconds_each = sum(1 / r.load.throughput for r in rates if r) / len(kinds)
+        rates = {k: self.results.get((k, "gateway")) for k in set(sc.MIX)}
+        if o.forced_mixed:
+            return wanted, f"mixed: {wanted} requests, as asked (at most an hour)"
+        if any(r is None or not r.load.throughput for r in rates.values()):
+            return wanted, (
+                f"mixed: up to {wanted} requests within {self._mixed_seconds():.0f} s "
+                "(no per-kind throughput measured in this run to estimate from)"
+            )
+        # Seconds per mixed request, from each kind's own throughput measured just before.
+        seconds_each = sum(1 / rates[k].load.throughput for k in sc.MIX) / len(sc.MIX)  # type: ignore[union-attr]
         estimate = wanted * seconds_each
         if estimate <= o.mixed_budget:
             return wanted, f"mixed: {wanted} requests (estimated {estimate:.0f} s)"
-        fitted = max(len(kinds), int(o.mixed_budget / seconds_each) // 100 * 100)
+        fitted = max(len(sc.MIX), int(o.mixed_budget / seconds_each) // 100 * 100)
         return fitted, (
-            f"mixed: {fitted} requests, not {wanted}: {wanted} would take about {estimate:.0f} s "
-            f"(budget {o.mixed_budget:.0f} s); run with --mixed-requests {TARGET_MIXED_REQUESTS} "
-            "for the full target"
+            f"mixed: {fitted} requests, not {wanted}: {wanted} would take about {estimate:.0f} s, "
+            f"over this run's budget of {o.mixed_budget:.0f} s; "
+            f"run `python -m bench --scenario mixed --mixed-requests {TARGET_MIXED_REQUESTS}` "
+            "(about that long) to judge the memory target"
         )
 
     def _bulk(self, name: str, gateway: Process) -> None:
@@ -325,8 +340,7 @@ class Bench:
         url = f"{gateway.url}/graphql"
         self.say()
         self.say(f"== {name} [gateway]: {mutation} of {o.bulk_items} items in one mutation")
-        with httpx.Client(headers=self._headers(), timeout=60) as client:
-            plan = plan_bulk(client, url, mutation, make_item(0))
+        plan = plan_bulk(build_schema(), mutation, make_item(0))
         if isinstance(plan, str):
             self.say(plan)
             self.bulk[name] = BulkFigures(mutation=mutation, unavailable=plan)
@@ -343,41 +357,11 @@ class Bench:
             mutation=mutation, outcome=outcome, calls=calls, direct_items_per_second=direct
         )
         self.bulk[name] = figures
-        self.say(_bulk_report(figures))
+        self.say(bulk_report(figures))
 
 
-def _bulk_report(f: BulkFigures) -> str:
-    outcome: BulkOutcome = f.outcome  # type: ignore[assignment]
-    rows = [
-        ("items", f"{outcome.items} in {outcome.elapsed:.1f} s (HTTP {outcome.status})"),
-        ("throughput", f"{outcome.items_per_second:.0f} items/s"),
-        (
-            "GraphQL errors",
-            str(len(outcome.errors)) + (f": {outcome.errors[0][:200]}" if outcome.errors else ""),
-        ),
-        ("upstream 429 answers", str(f.calls.answered(429)) if f.calls else "-"),
-    ]
-    if f.mutation == "registerCommerceProducts":
-        rows.insert(
-            2, ("of the 500 items/s ceiling", f"{100 * outcome.items_per_second / 500:.1f} %")
-        )
-    if f.direct_items_per_second is not None:
-        rows.insert(
-            2,
-            (
-                "emulator alone",
-                f"{f.direct_items_per_second:.0f} items/s (100 a request, sequential)",
-            ),
-        )
-    text = [format_table(("what", "figure"), rows)]
-    if f.calls and f.calls.calls:
-        text.append(
-            format_table(
-                ("upstream", "endpoint", "calls"),
-                [(u, e, str(n)) for (u, e), n in sorted(f.calls.calls.items())],
-            )
-        )
-    return "\n".join(text)
+def _load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def _mb(value: float | None) -> str:

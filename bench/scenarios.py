@@ -7,7 +7,7 @@
 | ``deep-cached``, ``deep-pim-cached`` | the same two | cache on | the same N tids |
 | ``lookup`` | ``LOOKUP``: one product, a few fields | cache on | tid i % 300 |
 | ``search`` | ``SEARCH``: searchProducts, first page or the next | cache on | alternating pages |
-| ``mixed`` | the four reads above in turn | cache on | as above |
+| ``mixed`` | ``MIX``: per 20 requests 12 lookups, 6 searches, 1 deep-pim, 1 deep | cache on | as above |
 
 Every tid exists in the emulators' demo data (``DEMO-0001`` .. ``DEMO-0300``).
 """
@@ -15,7 +15,6 @@ Every tid exists in the emulators' demo data (``DEMO-0001`` .. ``DEMO-0300``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from gateway.emulators.demo import DEMO_PRODUCT_COUNT, demo_tid
@@ -24,11 +23,12 @@ __all__ = [
     "DEEP",
     "DEEP_PIM",
     "LOOKUP",
+    "MIX",
     "SEARCH",
     "Payload",
-    "Scenario",
     "deep_payload",
     "lookup_payload",
+    "mixed_payload",
     "search_payload",
 ]
 
@@ -68,17 +68,6 @@ query Search($after: String) {
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """One measured workload: a name, whether the server caches, and request ``i``'s payload."""
-
-    name: str
-    title: str
-    cache: bool
-    payload: Payload
-    baseline: bool = False  # the baseline serves this scenario's query too
-
-
 def deep_payload(document: str, products: int) -> Payload:
     body = {"query": document, "variables": {"tids": [demo_tid(i) for i in range(1, products + 1)]}}
     return lambda i: body
@@ -97,5 +86,26 @@ def search_payload(second_page_cursor: str | None) -> Payload:
     def payload(i: int) -> dict[str, Any]:
         after = second_page_cursor if i % 2 else None
         return {"query": SEARCH, "variables": {"after": after}}
+
+    return payload
+
+
+# Mostly small reads, a few deep ones, spread out: a page view's lookups and searches, and
+# now and then a listing that loads everything. The memory target runs this mix.
+MIX = (
+    *("lookup", "search", "lookup", "lookup", "search", "lookup", "deep-pim-cached", "lookup"),
+    *("search", "lookup", "lookup", "search", "lookup", "lookup", "search", "deep-cached"),
+    *("lookup", "search", "lookup", "lookup"),
+)
+
+
+def mixed_payload(payloads: dict[str, Payload]) -> Payload:
+    """Request ``i`` is slot ``i % len(MIX)``, numbered within its kind so tids and pages vary."""
+    counts = {kind: MIX.count(kind) for kind in MIX}
+    slots = [(kind, MIX[:at].count(kind)) for at, kind in enumerate(MIX)]
+
+    def payload(i: int) -> dict[str, Any]:
+        kind, nth = slots[i % len(MIX)]
+        return payloads[kind](i // len(MIX) * counts[kind] + nth)
 
     return payload
