@@ -12,7 +12,7 @@ the shared cache answers keys it already holds and coalesces keys other requests
 | ``children_by_path`` | path | ``nodes/retrieve {path, level: 1}`` per path |
 | ``root_node`` | classification tid | ``nodes/retrieve {classificationTid}`` per classification |
 | ``definition_by_tid`` / ``definition_by_id`` | tid / pimId | ``attribute-definitions/retrieve`` |
-| ``attributes_by_node`` | (node pimId, inherited) | ``attributes/retrieve {nodeIds}`` |
+| ``attributes_by_node`` | (node pimId, inherited) | ``attributes/retrieve {nodeIds}`` per node |
 | ``attributes_by_product`` | (product tid, inherited) | ``attributes/retrieve {productTids}`` per product |
 | ``attribute_by_id`` | pimId | ``attributes/retrieve {ids}`` |
 | ``classification_by_tid`` / ``_by_id`` | tid / pimId | ``classes/retrieve`` |
@@ -30,7 +30,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.cache import CacheRef
 from gateway.runtime import Runtime
-from gateway.upstreams.records import Attribute, ClassificationNode
+from gateway.upstreams.records import ClassificationNode
 
 __all__ = ["Loaders", "ancestor_and_depth", "node_path_key"]
 
@@ -164,22 +164,14 @@ class Loaders:
         return list(await asyncio.gather(*(one(t) for t in classification_tids)))
 
     async def _attributes_by_node(self, keys: list[tuple[int, bool]]) -> Slots:
-        """Direct attributes of many nodes in one call; inherited ones need a call per node,
-        since the answer does not say which requested node an inherited attribute serves."""
-        direct = [node_id for node_id, inherited in keys if not inherited]
-        grouped: dict[int, list[Attribute]] = defaultdict(list)
-        if direct:
-            for attr in await self.runtime.pim.retrieve_attributes(node_ids=direct):
-                if attr.node_id is not None:
-                    grouped[attr.node_id].append(attr)
+        """One call per node: the PIM's answer does not say which requested node an
+        attribute belongs to, inherited or not, so a shared call could not be split."""
 
         async def one(node_id: int, inherited: bool) -> Any:
-            if not inherited:
-                return tuple(grouped.get(node_id, ()))
             try:
                 return tuple(
                     await self.runtime.pim.retrieve_attributes(
-                        node_ids=[node_id], include_parent_attributes=True
+                        node_ids=[node_id], include_parent_attributes=inherited
                     )
                 )
             except Exception as exc:

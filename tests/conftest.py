@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from gateway.app import create_app
 from gateway.emulators import citrusad, omnicommerce, pim
 from gateway.emulators.serving import BackgroundServer
+from gateway.extensions import ExtensionRegistry
 from gateway.security import generate_api_key, hash_api_key
 from gateway.settings import load_settings, with_embedded_upstreams
 
@@ -98,7 +99,9 @@ class GatewayStack:
         }
 
 
-def start_stack(environ: dict[str, str] | None = None) -> GatewayStack:
+def start_stack(
+    environ: dict[str, str] | None = None, registry: ExtensionRegistry | None = None
+) -> GatewayStack:
     """Emulators and a gateway in development mode (as ``make run``) unless ``environ`` says
     otherwise (e.g. ``GATEWAY_DEVELOPMENT_MODE=false`` for production behaviour)."""
     servers = {
@@ -116,7 +119,7 @@ def start_stack(environ: dict[str, str] | None = None) -> GatewayStack:
         ),
         {name: s.url for name, s in servers.items()},
     )
-    gateway = BackgroundServer(create_app(settings)).start()
+    gateway = BackgroundServer(create_app(settings, registry=registry)).start()
     return GatewayStack(gateway=gateway, **servers)
 
 

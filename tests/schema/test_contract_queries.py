@@ -157,3 +157,9 @@ def test_graphiql_page_carries_the_examples(stack: GatewayStack) -> None:
 
 def test_checked_in_sdl_matches_the_schema() -> None:
     assert SDL_FILE.read_text() == str(build_schema()) + "\n", "run `make schema` to rewrite it"
+
+
+def test_direct_attributes_of_a_node(stack: GatewayStack) -> None:
+    data = _data(stack, '{ classificationNode(path: "/Standard") { attributes { key } } }')
+    direct = [a["key"] for a in data["classificationNode"]["attributes"]]
+    assert "gender" in direct
