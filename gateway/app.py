@@ -33,6 +33,7 @@ from gateway.http import GraphQLEndpoint
 from gateway.observability.health import readiness
 from gateway.observability.metrics import CONTENT_TYPE, GatewayMetrics
 from gateway.observability.request_stats import begin_request, current_request
+from gateway.observability.tracing import configure_tracing
 from gateway.runtime import Runtime
 from gateway.security import Authenticator, Principal, security_middleware
 from gateway.settings import Settings
@@ -128,6 +129,8 @@ def create_app(settings: Settings, *, registry: ExtensionRegistry | None = None)
     """
     registry = registry or load_extensions(settings.extensions)
     gateway = _Gateway(settings, registry)
+    if settings.tracing:
+        configure_tracing(on=True, otlp_endpoint=settings.otlp_endpoint)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

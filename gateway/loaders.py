@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.cache import CacheRef
+from gateway.observability import tracing
 from gateway.runtime import Runtime
 from gateway.upstreams.records import ClassificationNode
 
@@ -110,7 +111,11 @@ class Loaders:
         cache = self.runtime.cache
 
         async def load(keys: list[Any]) -> Slots:
-            return await cache.get_many(ref, keys, fetch)
+            if not tracing.enabled():
+                return await cache.get_many(ref, keys, fetch)
+            attributes = {"gateway.resource": resource, "gateway.keys": len(keys)}
+            with tracing.span("loader.batch", attributes):
+                return await cache.get_many(ref, keys, fetch)
 
         return DataLoader(load_fn=load, max_batch_size=max_batch)
 

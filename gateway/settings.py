@@ -75,6 +75,8 @@ class Settings(BaseModel):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     log_level: str = "INFO"
     introspection: bool | None = None
+    tracing: bool = False
+    otlp_endpoint: str | None = None
     graphiql: bool | None = None
     default_locale: str = "en_GB"
 

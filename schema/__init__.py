@@ -16,7 +16,7 @@ from schema.access import OperationScopes
 from schema.cost import COST_MODEL
 from schema.errors import GatewayErrorExtensions
 from schema.mutations import MUTATION_PARTS
-from schema.observe import RecordOperation
+from schema.observe import RecordOperation, TraceOperation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 from schema.types.catalog import CatalogProduct
@@ -74,6 +74,7 @@ def build_schema(
         guards = [
             *limit_extensions(settings, cost_model=COST_MODEL),
             RecordOperation,
+            TraceOperation,
             OperationScopes,
         ]
     query = merge_types("Query", (Query, *registry.queries)) if registry.queries else Query

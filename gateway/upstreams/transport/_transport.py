@@ -43,6 +43,7 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.observability import tracing
 from gateway.observability.request_stats import current_request
 from gateway.upstreams.transport._breaker import CircuitBreaker, CircuitOpen
 from gateway.upstreams.transport._config import UpstreamConfig
@@ -169,6 +170,30 @@ class UpstreamTransport:
         """One logical call: attempts, pacing and retries included. ``endpoint`` labels metrics."""
         method = method.upper()
         label = endpoint or f"{method} {path}"
+        if tracing.enabled():
+            attributes = {"gateway.upstream": self.name, "gateway.endpoint": label}
+            with tracing.span("upstream.call", attributes):
+                traced = dict(headers or {})
+                tracing.inject(traced)
+                return await self._request(
+                    method, path, label, params, json, content, traced, idempotent, read_error
+                )
+        return await self._request(
+            method, path, label, params, json, content, headers, idempotent, read_error
+        )
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        label: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        idempotent: bool | None,
+        read_error: ErrorReader | None,
+    ) -> UpstreamResponse:
         safe = method in _READS if idempotent is None else idempotent
         request = self._client.build_request(
             method, path, params=params, json=json, content=content, headers=headers
