@@ -1,4 +1,4 @@
-"""The ``gateway`` command line: serve, emulate, schema."""
+"""The ``gateway`` command line: serve, emulate, schema, publish."""
 
 from __future__ import annotations
 
@@ -65,3 +65,31 @@ def schema() -> None:
     from schema import build_schema
 
     sys.stdout.write(str(build_schema()) + "\n")
+
+
+@app.command()
+def publish(
+    tid: Annotated[list[str] | None, typer.Option(help="A product tid (repeatable).")] = None,
+    node_path: Annotated[
+        list[str] | None, typer.Option(help="Products under this node path (repeatable).")
+    ] = None,
+    modified_from: Annotated[
+        str | None, typer.Option(help="Products modified at or after (ISO date/time; UTC).")
+    ] = None,
+    modified_until: Annotated[
+        str | None, typer.Option(help="Products modified at or before (ISO date/time; UTC).")
+    ] = None,
+    from_file: Annotated[
+        str | None, typer.Option(help="A file of tids, one a line ('-': stdin).")
+    ] = None,
+    channel: Annotated[
+        list[str] | None, typer.Option(help="omnicommerce or citrusad (repeatable; default both).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Map and check, write nothing.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Publish PIM products to OMNICOMMERCE and CitrusAd with the gateway's mappings."""
+    from gateway.publish_cli import Selection, run
+
+    selection = Selection(tid or (), from_file, node_path or (), modified_from, modified_until)
+    raise typer.Exit(run(_settings(config), selection, channel or (), dry_run=dry_run))

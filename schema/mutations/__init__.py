@@ -6,9 +6,10 @@ from strawberry.tools import merge_types
 
 from schema.mutations.channels import ChannelMutation
 from schema.mutations.pim import PimMutation
+from schema.mutations.publish import PublishMutation
 
 __all__ = ["MUTATION_PARTS", "Mutation"]
 
-MUTATION_PARTS: tuple[type, ...] = (PimMutation, ChannelMutation)
+MUTATION_PARTS: tuple[type, ...] = (PimMutation, ChannelMutation, PublishMutation)
 
 Mutation = merge_types("Mutation", MUTATION_PARTS)
