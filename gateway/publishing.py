@@ -239,7 +239,7 @@ class Publisher:
                 continue
             key = _key(channel, record)
             if (first := taken.setdefault(key, item.tid)) != item.tid:
-                message = f"{_key_name(channel)} {key[-1]} was already published by {first}"
+                message = f"{_key_name(channel)} {key[-1]} is taken by {first} in this publish"
                 item.outcomes[channel] = _error(message, payload)
                 continue
             item.mapped[channel] = record

@@ -213,7 +213,7 @@ async def test_each_failure_fails_its_product_alone_with_the_reason(gw: Gateway)
     assert outcome("DEMO-0005", "omnicommerce") == ("ERROR", "fail to prove image from url.")
     assert outcome("DEMO-0006", "omnicommerce") == (
         "ERROR",
-        "id DEMO-0001 was already published by DEMO-0001",
+        "id DEMO-0001 is taken by DEMO-0001 in this publish",
     )
     assert outcome("DEMO-0007", "omnicommerce") == ("SKIPPED", None)
     assert outcome("DEMO-0008", "citrusad") == (
