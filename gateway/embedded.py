@@ -132,6 +132,18 @@ class Gateway:
         errors = [error.formatted for error in result.errors or ()]
         return ExecutionResult(data=_jsonable(result.data), errors=errors)
 
+    async def publish(
+        self,
+        tids: Sequence[str],
+        channels: Sequence[str] = ("omnicommerce", "citrusad"),
+        *,
+        dry_run: bool = False,
+    ) -> Any:
+        """Map PIM products onto the channels and write them (see ``gateway.publishing``)."""
+        from gateway.publishing import publish
+
+        return await publish(self.runtime, tids, channels, dry_run=dry_run)
+
 
 def _jsonable(data: Any) -> Any:
     """Scalars as the HTTP answer shows them (Decimal and datetime as strings)."""
