@@ -50,12 +50,12 @@ class Options:
 
 
 QUICK = Options(
-    requests=12,
+    requests=8,
     concurrency=4,
-    max_seconds=3.0,
+    max_seconds=2.0,
     products=10,
-    mixed_requests=40,
+    mixed_requests=20,
     mixed_budget=5.0,
-    bulk_items=200,
+    bulk_items=100,
     quick=True,
 )

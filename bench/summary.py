@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bench.bulk import BulkFigures
+from bench.bulk import BulkFigures, BulkOutcome
 from bench.options import TARGET_MIXED_REQUESTS
 from bench.report import Measured, format_table
 
@@ -41,6 +41,11 @@ class MemoryFigures:
 
 def _yes(ok: bool) -> str:
     return "yes" if ok else "NO"
+
+
+def _failed(outcome: BulkOutcome) -> str:
+    first = outcome.errors[0][:60] if outcome.errors else "payload ok: false"
+    return f"failed: HTTP {outcome.status}, {len(outcome.errors)} errors ({first})"
 
 
 def _judged(ok: bool, items: int) -> str:
@@ -114,10 +119,11 @@ def _commerce_row(f: BulkFigures | None) -> tuple[str, ...]:
     share = f.outcome.items_per_second / _COMMERCE_CEILING
     too_many = f.calls.answered(429)
     ok = share >= 0.97 and too_many == 0 and f.outcome.all_accepted
+    if not f.outcome.all_accepted:
+        return (target, goal, _failed(f.outcome), "-", "NO")
     ours = (
         f"{f.outcome.items} items: {f.outcome.items_per_second:.0f}/s = {100 * share:.1f}%, "
-        f"{too_many} x 429, {len(f.outcome.errors)} errors"
-        + ("" if f.outcome.all_accepted else ", NOT all accepted")
+        f"{too_many} x 429"
     )
     return (target, goal, ours, "-", _judged(ok, f.outcome.items))
 
@@ -149,7 +155,9 @@ def _memory_row(memory: MemoryFigures | None, baseline_rss: float | None) -> tup
     base = f"{baseline_rss:.1f} MB (after its deep runs)" if baseline_rss else "-"
     if memory is None or memory.rss_end is None:
         return (target, goal, "not run", base, "-")
-    done = memory.mixed.load.requests if memory.mixed else 0
+    if memory.mixed is None:
+        return (target, goal, f"{memory.rss_end:.1f} MB (mixed not run)", base, "-")
+    done = memory.mixed.load.requests
     ours = f"{memory.rss_end:.1f} MB after {done} mixed"
     if done < TARGET_MIXED_REQUESTS:
         verdict = f"not judged ({done} < {TARGET_MIXED_REQUESTS})"
