@@ -159,7 +159,9 @@ def _memory_row(memory: MemoryFigures | None, baseline_rss: float | None) -> tup
         return (target, goal, f"{memory.rss_end:.1f} MB (mixed not run)", base, "-")
     done = memory.mixed.load.requests
     ours = f"{memory.rss_end:.1f} MB after {done} mixed"
-    if done < TARGET_MIXED_REQUESTS:
+    if done < TARGET_MIXED_REQUESTS and memory.rss_end >= _RSS_LIMIT_MB:
+        verdict = f"NO (over already at {done})"
+    elif done < TARGET_MIXED_REQUESTS:
         verdict = f"not judged ({done} < {TARGET_MIXED_REQUESTS})"
     else:
         verdict = _yes(memory.rss_end < _RSS_LIMIT_MB)
