@@ -114,7 +114,12 @@ def _chunk_state(chunk: list[dict[str, Any]], rows: dict[str, tuple[Any, ...]]) 
 
 def test_kill_9_mid_batch_leaves_every_record_whole(tmp_path: Path) -> None:
     port, database = _free_port(), tmp_path / "gateway.sqlite3"
-    env = {**os.environ, "GATEWAY_PORT": str(port), "GATEWAY_DATABASE": str(database)}
+    env = {
+        **os.environ,
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_DATABASE": str(database),
+        "GATEWAY_DEVELOPMENT_MODE": "true",  # anonymous writes against the emulators
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "gateway", "serve"],
         env=env,
