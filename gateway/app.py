@@ -64,7 +64,9 @@ def _graphiql_page() -> str:
 class _Gateway:
     """The parts one app instance shares across requests."""
 
-    def __init__(self, settings: Settings, registry: ExtensionRegistry) -> None:
+    def __init__(
+        self, settings: Settings, registry: ExtensionRegistry, emulated: tuple[str, ...]
+    ) -> None:
         self.settings = settings
         self.registry = registry
         self.runtime: Runtime | None = None
@@ -72,7 +74,7 @@ class _Gateway:
         self.metrics = GatewayMetrics(lambda: self.runtime)
         # With every upstream emulated nothing real can be harmed: development mode lets
         # anonymous callers write too, so GraphiQL's example mutations work out of the box.
-        self.anonymous_writes = settings.development_mode and len(settings.emulated_upstreams) == 3
+        self.anonymous_writes = settings.development_mode and len(set(emulated)) == 3
 
     async def context(self, request: Request) -> GatewayContext:
         assert self.runtime is not None, "the app's lifespan has not started"
@@ -121,14 +123,20 @@ def _enabled(value: bool | None, settings: Settings) -> bool:
     return settings.development_mode if value is None else value
 
 
-def create_app(settings: Settings, *, registry: ExtensionRegistry | None = None) -> Starlette:
-    """The gateway's ASGI app for ``settings`` (every upstream URL already resolved).
+def create_app(
+    settings: Settings,
+    *,
+    registry: ExtensionRegistry | None = None,
+    emulated: tuple[str, ...] = (),
+) -> Starlette:
+    """The gateway's ASGI app for ``settings`` (every upstream URL already resolved;
+    ``emulated`` names the upstreams served by built-in emulators).
 
     Extensions named in ``settings.extensions`` are loaded now, so a broken one stops the
     start. The runtime (HTTP pools, cache, read model) opens with the app and closes with it.
     """
     registry = registry or load_extensions(settings.extensions)
-    gateway = _Gateway(settings, registry)
+    gateway = _Gateway(settings, registry, emulated)
     if settings.tracing:
         configure_tracing(on=True, otlp_endpoint=settings.otlp_endpoint)
 

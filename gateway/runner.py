@@ -38,7 +38,7 @@ async def serve_gateway(settings: Settings) -> None:
     warning = development_mode_warning(settings)
     if warning:
         log.warning(warning)
-    app = create_app(settings)
+    app = create_app(settings, emulated=emulated)
     main = make_server(
         app, log_level="info", handle_signals=True, grace_seconds=settings.shutdown_grace_seconds
     )

@@ -119,7 +119,8 @@ def start_stack(
         ),
         {name: s.url for name, s in servers.items()},
     )
-    gateway = BackgroundServer(create_app(settings, registry=registry)).start()
+    app = create_app(settings, registry=registry, emulated=tuple(servers))
+    gateway = BackgroundServer(app).start()
     return GatewayStack(gateway=gateway, **servers)
 
 
