@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -94,6 +95,8 @@ class Bench:
             self._baseline_phase()
         finally:
             upstreams.stop()
+            # Logs and databases of the servers; a failed start already printed its log tail.
+            shutil.rmtree(self.workdir, ignore_errors=True)
         self.say()
         self.say(
             f"load average at the end: {_load_average()} (other work on the machine skews figures)"
