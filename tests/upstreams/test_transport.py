@@ -332,7 +332,8 @@ async def test_pace_is_shared_by_concurrent_callers(
     starts = sorted(hit.at for hit in script.hits)
     # Never more than 5 starts in any one-second window: the 6th is over a second after the 1st.
     assert all(later - earlier > 1.0 for earlier, later in zip(starts, starts[5:], strict=False))
-    assert pool.metrics.limiter_waits["omnicommerce"] >= 5
+    # The first five start at once (the window is empty); the 6th and 7th wait for it to slide.
+    assert pool.metrics.limiter_waits["omnicommerce"] >= 2
 
 
 def test_limiters_are_per_credential() -> None:

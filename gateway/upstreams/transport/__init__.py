@@ -6,12 +6,12 @@
 | ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse`` |
 | ``ErrorReader`` | ``request(..., read_error=f)``: ``f(status, body)`` turns an upstream's error body into the error raised |
 | ``TransportPool`` | the gateway's transports, sharing metrics and per-credential limiters |
-| ``RateLimiter``, ``IntervalRateLimiter``, ``LimiterRegistry`` | pacing; the protocol is the seam for a Redis limiter |
+| ``RateLimiter``, ``SlidingWindowRateLimiter``, ``LimiterRegistry`` | pacing; the protocol is the seam for a Redis limiter |
 | ``CircuitBreaker``, ``CircuitOpen`` | fail fast while an upstream is down |
 | ``TransportMetrics`` | counters: calls by upstream/endpoint/outcome, retries, limiter waits |
 
 Libraries: retries are stamina's (capped exponential backoff with jitter, over tenacity),
-pacing is aiolimiter's leaky bucket; the breaker is ours (see ``_breaker``).
+pacing is a sliding window of starts (``SlidingWindowRateLimiter``); the breaker is ours (see ``_breaker``).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from gateway.upstreams.transport._config import (
     pim_config,
 )
 from gateway.upstreams.transport._limiter import (
-    IntervalRateLimiter,
     LimiterRegistry,
     RateLimiter,
+    SlidingWindowRateLimiter,
 )
 from gateway.upstreams.transport._metrics import TransportMetrics
 from gateway.upstreams.transport._transport import (
@@ -43,10 +43,10 @@ __all__ = [
     "CircuitBreaker",
     "CircuitOpen",
     "ErrorReader",
-    "IntervalRateLimiter",
     "LimiterRegistry",
     "RateLimit",
     "RateLimiter",
+    "SlidingWindowRateLimiter",
     "TransportMetrics",
     "TransportPool",
     "UpstreamConfig",

@@ -6,13 +6,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
 from typing import Protocol
-
-from aiolimiter import AsyncLimiter
 
 from gateway.upstreams.transport._config import RateLimit, UpstreamConfig
 
-__all__ = ["IntervalRateLimiter", "LimiterRegistry", "RateLimiter"]
+__all__ = ["LimiterRegistry", "RateLimiter", "SlidingWindowRateLimiter"]
 
 
 class RateLimiter(Protocol):
@@ -20,24 +22,39 @@ class RateLimiter(Protocol):
         """Return when one more request may start; callers are served first come, first served."""
 
 
-class IntervalRateLimiter:
-    """Spaces request starts at least ``rate.interval`` apart (aiolimiter, bucket of one).
+class SlidingWindowRateLimiter:
+    """At most ``rate.requests`` starts within any ``rate.per * (1 + margin)`` seconds.
 
-    A bucket of one never bursts, so any one-second window, wall-clock aligned or sliding,
-    holds at most ``rate.requests`` starts; the margin covers network jitter. A bucket of
-    ``requests`` would allow a burst on top of the steady rate: up to twice the limit in a
-    sliding window.
+    This is the upstream's own rule (a sliding window) with a small safety margin, so a
+    batch can start ``requests`` calls at once and the next ones exactly when the oldest
+    leaves the window: 100 OMNICOMMERCE calls take 19 windows, not the 99 intervals of a
+    spacing limiter (about a second less for 10,000 items, which is what brings a bulk write
+    within 3 % of the ceiling). aiolimiter's leaky bucket (used before) either bursts past a
+    sliding window or, with a bucket of one, spaces every call; limits' moving window counts
+    whole seconds; hence these few lines.
+    Callers are served first come, first served.
     """
 
-    def __init__(self, rate: RateLimit) -> None:
+    def __init__(self, rate: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
-        self._limiter = AsyncLimiter(1, rate.interval)
+        self.window = rate.per * (1.0 + rate.margin)
+        self._clock = clock
+        self._starts: deque[float] = deque()
+        self._turn = asyncio.Lock()
 
     async def acquire(self) -> None:
-        await self._limiter.acquire()
+        async with self._turn:
+            while True:
+                now = self._clock()
+                while self._starts and self._starts[0] <= now - self.window:
+                    self._starts.popleft()
+                if len(self._starts) < self.rate.requests:
+                    self._starts.append(now)
+                    return
+                await asyncio.sleep(self._starts[0] + self.window - now)
 
     def __repr__(self) -> str:
-        return f"IntervalRateLimiter({self.rate!r})"
+        return f"SlidingWindowRateLimiter({self.rate!r})"
 
 
 class LimiterRegistry:
@@ -51,5 +68,5 @@ class LimiterRegistry:
             return None
         key = (config.name, config.credential_scope)
         if key not in self._limiters:
-            self._limiters[key] = IntervalRateLimiter(config.rate)
+            self._limiters[key] = SlidingWindowRateLimiter(config.rate)
         return self._limiters[key]
