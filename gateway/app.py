@@ -20,11 +20,11 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from graphql import ExecutionResult
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from strawberry.types.execution import ExecutionResult
 
 from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions

@@ -129,7 +129,7 @@ class Gateway:
             context_value=context,
             operation_name=operation_name,
         )
-        errors = [error.formatted for error in result.errors or ()]
+        errors = [dict(error.formatted) for error in result.errors or ()]
         return ExecutionResult(data=_jsonable(result.data), errors=errors)
 
     async def publish(

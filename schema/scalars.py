@@ -14,6 +14,7 @@ import re
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 __all__ = [
     "GTIN",
@@ -61,7 +62,7 @@ GTIN = NewType("GTIN", str)
 CommerceProductId = NewType("CommerceProductId", str)
 
 # Handed to ``StrawberryConfig(scalar_map=...)`` when the schema is built.
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     GTIN: strawberry.scalar(
         name="GTIN",
         description="A GS1 trade item number: 8, 12, 13 or 14 digits with a valid check digit.",

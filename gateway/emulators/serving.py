@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import socket
 import threading
@@ -109,7 +110,7 @@ def make_server(
         log_level=log_level,
         lifespan="auto",
         access_log=False,
-        timeout_graceful_shutdown=grace_seconds,
+        timeout_graceful_shutdown=math.ceil(grace_seconds) if grace_seconds is not None else None,
         log_config=None,
     )
     return _MainServer(config) if handle_signals else _SidecarServer(config)
