@@ -30,11 +30,12 @@ from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions
 from gateway.graphiql import with_examples
 from gateway.http import GraphQLEndpoint
+from gateway.http.response_cache import ResponseCache
 from gateway.observability.health import readiness
 from gateway.observability.metrics import CONTENT_TYPE, GatewayMetrics
 from gateway.observability.request_stats import begin_request, current_request
 from gateway.observability.tracing import configure_tracing
-from gateway.runtime import Runtime
+from gateway.runtime import CACHE_RESOURCES, Runtime
 from gateway.security import Authenticator, Principal, security_middleware
 from gateway.settings import Settings
 from schema import build_schema
@@ -119,6 +120,15 @@ class _Gateway:
         )
 
 
+def _response_cache(settings: Settings) -> ResponseCache | None:
+    if not settings.cache_enabled or settings.response_cache_max_bytes <= 0:
+        return None
+    ttl = min(getattr(settings, name) for name in set(CACHE_RESOURCES.values()))
+    if ttl <= 0:
+        return None
+    return ResponseCache(max_bytes=settings.response_cache_max_bytes, ttl=ttl)
+
+
 def _enabled(value: bool | None, settings: Settings) -> bool:
     return settings.development_mode if value is None else value
 
@@ -165,6 +175,8 @@ def create_app(
         batching=settings.batching_enabled,
         max_batch=settings.max_batch_size,
         on_result=gateway.on_result,
+        response_cache=_response_cache(settings),
+        may_read=lambda context: context.principal is None or context.principal.has("read"),
     )
     app = Starlette(
         routes=[
@@ -178,4 +190,5 @@ def create_app(
     )
     app.state.settings = settings
     app.state.metrics = gateway.metrics
+    app.state.response_cache = endpoint.response_cache
     return app

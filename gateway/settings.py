@@ -79,6 +79,8 @@ class Settings(BaseModel):
     otlp_endpoint: str | None = None
     graphiql: bool | None = None
     default_locale: str = "en_GB"
+    # Hot queries run on gateway/execution's batch-by-level executor instead of graphql-core's.
+    fast_execution: bool = True
 
     # The shared read cache: TTLs in seconds per resource; 0 turns a resource's cache off.
     cache_enabled: bool = True
@@ -89,6 +91,9 @@ class Settings(BaseModel):
     cache_ttl_attributes: float = Field(default=300.0, ge=0)
     cache_ttl_classifications: float = Field(default=300.0, ge=0)
     cache_ttl_catalog_products: float = Field(default=60.0, ge=0)
+    # Whole answers to identical queries, bounded by bytes; 0 turns it off. It lives as long
+    # as the shortest entity TTL and is cleared by every mutation.
+    response_cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
     # security (issue 6): authentication, operation limits, request guards, CORS.
     # See gateway/security/ for what each one means; defaults are the production ones.

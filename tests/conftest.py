@@ -21,8 +21,13 @@ from gateway.settings import load_settings, with_embedded_upstreams
 # Keys the test gateway accepts; `stack.query` sends WRITER_KEY unless told otherwise.
 WRITER_KEY = generate_api_key()
 READER_KEY = generate_api_key()
-TEST_API_KEYS = (
-    f"{hash_api_key(WRITER_KEY)}:read+write:tests,{hash_api_key(READER_KEY)}:read:reader"
+WRITE_ONLY_KEY = generate_api_key()
+TEST_API_KEYS = ",".join(
+    [
+        f"{hash_api_key(WRITER_KEY)}:read+write:tests",
+        f"{hash_api_key(READER_KEY)}:read:reader",
+        f"{hash_api_key(WRITE_ONLY_KEY)}:write:writer",
+    ]
 )
 
 

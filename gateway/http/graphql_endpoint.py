@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, parse
+from graphql.language import OperationType as GraphQLOperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -43,6 +44,7 @@ from gateway.http.negotiation import (
 )
 from gateway.http.params import GraphQLParams, params_from_body, params_from_query
 from gateway.http.refusals import Refusal, app_refusal, extensions_of, http_status_of
+from gateway.http.response_cache import ResponseCache
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
 
@@ -106,6 +108,8 @@ class GraphQLEndpoint:
         batching: bool = False,
         max_batch: int = 10,
         on_result: ResultHook | None = None,
+        response_cache: ResponseCache | None = None,
+        may_read: Callable[[Any], bool] | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -114,6 +118,8 @@ class GraphQLEndpoint:
         self.batching = batching
         self.max_batch = max_batch
         self.on_result = on_result
+        self.response_cache = response_cache
+        self.may_read = may_read or (lambda context: True)
         self._checks = DocumentChecks(schema._schema, introspection=introspection)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -130,8 +136,7 @@ class GraphQLEndpoint:
             operations = await self._read(request)
             context = await self._context(request)
             if isinstance(operations, GraphQLParams):
-                outcome = await self._run(request, operations, context)
-                return self._single_response(outcome, media)
+                return await self._single(request, operations, context, media)
             outcomes = [await self._run(request, op, context) for op in operations]
             return self._batch_response(outcomes, media)
         except Refusal as refusal:
@@ -197,6 +202,31 @@ class GraphQLEndpoint:
             raise refusal from exc
 
     # --- execution --------------------------------------------------------------------------
+
+    async def _single(
+        self, request: Request, params: GraphQLParams, context: Any, media: str
+    ) -> Response:
+        cache = self.response_cache
+        if cache is None:
+            return self._single_response(await self._run(request, params, context), media)
+        key = ResponseCache.key(
+            params.query,
+            params.operation_name,
+            params.variables,
+            media,
+            request.headers.get("accept-language", ""),
+        )
+        if self.may_read(context) and (body := cache.get(key)) is not None:
+            await self._report(request, ExecutionResult(data={}, errors=None), 0.0)
+            return _body_response(body, 200, media)
+        outcome = await self._run(request, params, context)
+        body = dumps(_payload(outcome))
+        if outcome.executed:
+            if not _is_query(params.query):
+                cache.clear()  # a write went out (even a partly failed one): drop every answer
+            elif not outcome.result.errors:
+                cache.put(key, body)
+        return _body_response(body, _status(outcome, media), media)
 
     async def _run(self, request: Request, params: GraphQLParams, context: Any) -> _Outcome:
         started = time.perf_counter()
@@ -273,11 +303,25 @@ def _refused(refusal: Refusal) -> ExecutionResult:
 
 
 def _json_response(payload: Any, status: int, media: str) -> Response:
+    return _body_response(dumps(payload), status, media)
+
+
+def _body_response(body: bytes, status: int, media: str) -> Response:
     return Response(
-        dumps(payload),
-        status_code=status,
-        media_type=f"{media}; charset=utf-8",
-        headers={"Vary": "Accept"},
+        body, status_code=status, media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"}
+    )
+
+
+def _is_query(query: str) -> bool:
+    """Whether the document's operations are all queries (mutations are never cached)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    return all(
+        getattr(d, "operation", None) is GraphQLOperationType.QUERY
+        for d in document.definitions
+        if hasattr(d, "operation")
     )
 
 
