@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -34,10 +35,29 @@ __all__ = ["EXTENSIBLE_TYPES", "GatewaySchema", "build_schema"]
 
 class GatewaySchema(strawberry.Schema):
     """Leaves error logging to ``GatewayErrorExtensions``: an upstream that is down is an
-    expected answer (logged by the transport), not a traceback per field."""
+    expected answer (logged by the transport), not a traceback per field.
+
+    With the ``fast_execution`` setting (read from the request's ``context.runtime``), query
+    documents are parsed and validated once per text and planned queries run on
+    ``gateway.execution``'s executor; strawberry's lifecycle and every extension run as ever.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from gateway.execution import DocumentCache, FastExecution
+
+        self.fast_execution = FastExecution(self)
+        self.documents = DocumentCache(self._schema)
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         return None
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        return [self.documents.extension(), *super().get_extensions(sync)]
+
+    def _get_execute_function(self) -> Any:
+        # strawberry's hook for the function that executes a validated document.
+        return self.fast_execution.bind(super()._get_execute_function())
 
 
 # The object types an extension may add fields to, by GraphQL name.

@@ -1,0 +1,356 @@
+"""Running a plan: breadth-first by level, one resolver loop per field for all its objects.
+
+A level is the objects of one concrete type under one selection (e.g. the 100 products of
+``products(tids:)``). For each field of the plan, in response order, the level:
+
+* ``__typename``, attributes and sync resolvers: calls them in a tight loop;
+* batched async fields (``batch.py``): starts one batch for the whole level;
+* other async resolvers: gathers their coroutines, one gather per level;
+
+then completes the values: leaves serialized as graphql-core does, objects grouped by their
+concrete type into the next levels, which run at once. Loader futures and gathers in flight
+are awaited together; each one finishing completes its field and starts the levels below.
+Every load started in one pass of the event loop joins the same DataLoader batch, so the
+call counts match the normal path's.
+
+Errors: an exception from a nullable field's resolver puts null there and a located
+``GraphQLError`` (graphql-core's ``located_error``: same message, locations and path) in the
+result. Anything whose exact answer needs graphql-core's own completion raises ``Restart``
+instead and the operation runs again on the normal path: a null or error where the type is
+non-null (propagation to the parent), a value its type can't serialize, an object of an
+unexpected type, argument values that fail to coerce. The per-request loaders keep what
+the fast run loaded, so the rerun costs no second upstream call for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, located_error
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Undefined
+from strawberry.types.arguments import convert_arguments
+
+from gateway.execution.fields import FastInfo, Kind
+from gateway.execution.plan import FieldPlan, ObjectPlan, OperationPlan
+
+__all__ = ["Restart", "Run", "path_list"]
+
+# A response path as a linked list: (parent path, key or index); None is the root.
+Path = tuple[Any, str | int] | None
+
+
+class Restart(Exception):
+    """The fast path met a case whose answer only graphql-core gives exactly."""
+
+
+def path_list(path: Path) -> list[str | int]:
+    keys: list[str | int] = []
+    while path is not None:
+        path, key = path
+        keys.append(key)
+    keys.reverse()
+    return keys
+
+
+class Run:
+    """One execution of a plan for one request."""
+
+    __slots__ = ("_inflight", "_seq", "context", "errors", "info", "schema", "variables")
+
+    def __init__(self, schema: strawberry.Schema, context: Any, variables: VariableValues) -> None:
+        self.schema = schema
+        self.context = context
+        self.info = FastInfo(context)
+        self.variables = variables
+        self.errors: list[GraphQLError] = []
+        self._inflight: dict[asyncio.Future[Any], tuple[int, Callable[[], None]]] = {}
+        self._seq = 0
+
+    async def execute(self, plan: OperationPlan, root: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        self._level(plan.root, [root], [data], [None])
+        inflight = self._inflight
+        while inflight:
+            done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED)
+            # In the order they were started, so errors are listed in a stable order.
+            for future in sorted(done, key=lambda f: inflight[f][0]):
+                _, finish = inflight.pop(future)
+                finish()
+        return data
+
+    async def settle(self) -> None:
+        """Let whatever is still in flight finish (before a restart reuses the loaders)."""
+        while self._inflight:
+            pending = list(self._inflight)
+            self._inflight.clear()
+            await asyncio.wait(pending)
+
+    # --- levels -----------------------------------------------------------------------------
+
+    def _level(
+        self, plan: ObjectPlan, objs: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        for f in plan.fields:
+            kind = f.impl.kind
+            if kind is Kind.TYPENAME:
+                name = plan.type_name
+                for out in outs:
+                    out[f.key] = name
+            elif kind is Kind.ATTRIBUTE:
+                self._complete(f, self._attributes(f, objs), outs, paths)
+            elif kind is Kind.SYNC:
+                self._complete(f, self._call(f, objs), outs, paths)
+            else:
+                for out in outs:
+                    out[f.key] = None  # a placeholder: keys keep the selection's order
+                if kind is Kind.BATCH:
+                    self._start_batch(f, objs, outs, paths)
+                else:
+                    self._start_async(f, objs, outs, paths)
+
+    def _attributes(self, f: FieldPlan, objs: list[Any]) -> list[Any]:
+        name = f.impl.python_name
+        try:
+            return [getattr(o, name) for o in objs]
+        except Exception:
+            return [_attempt(getattr, o, name) for o in objs]
+
+    def _call(self, f: FieldPlan, objs: list[Any]) -> list[Any]:
+        func = f.impl.func
+        assert func is not None
+        kwargs = self._kwargs(f)
+        if f.impl.source_names:
+            return [
+                _attempt(func, o, **kwargs, **dict.fromkeys(f.impl.source_names, o)) for o in objs
+            ]
+        try:
+            # Resolvers are pure reads: after a failure, calling each again isolates it.
+            if kwargs:
+                return [func(o, **kwargs) for o in objs]
+            return [func(o) for o in objs]
+        except Exception:
+            return [_attempt(func, o, **kwargs) for o in objs]
+
+    def _start_batch(
+        self, f: FieldPlan, objs: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        batch = f.impl.batch
+        assert batch is not None
+        try:
+            slots = batch.start(objs, self._kwargs(f, with_info=False), self.context)
+        except Exception as exc:
+            raise Restart from exc
+        futures = {s for s in slots if isinstance(s, asyncio.Future)}
+        if not futures:
+            self._complete(f, slots, outs, paths)
+            return
+
+        def finish() -> None:
+            # Many slots share a record (a definition for every value of its attribute):
+            # build each record once, as the resolvers' objects are read-only.
+            built: dict[int, Any] = {}
+            values = []
+            for s in slots:
+                if isinstance(s, asyncio.Future):
+                    value = built.get(id(s), Undefined)
+                    if value is Undefined:
+                        value = built[id(s)] = _built(s, batch.build)
+                    values.append(value)
+                else:
+                    values.append(s)
+            self._complete(f, values, outs, paths)
+
+        self._await(_all_done(futures), finish)
+
+    def _start_async(
+        self, f: FieldPlan, objs: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        func = f.impl.func
+        assert func is not None
+        kwargs = self._kwargs(f)
+        sources = f.impl.source_names
+        coroutines = [func(o, **kwargs, **dict.fromkeys(sources, o)) for o in objs]
+        gathered = asyncio.gather(*coroutines, return_exceptions=True)
+        self._await(gathered, lambda: self._complete(f, gathered.result(), outs, paths))
+
+    def _await(self, future: asyncio.Future[Any], finish: Callable[[], None]) -> None:
+        self._seq += 1
+        self._inflight[future] = (self._seq, finish)
+
+    def _kwargs(self, f: FieldPlan, *, with_info: bool = True) -> dict[str, Any]:
+        kwargs = f.static_kwargs
+        if kwargs is None:
+            assert f.field_def is not None
+            try:
+                raw = get_argument_values(f.field_def, f.nodes[0], self.variables)
+                kwargs = convert_arguments(
+                    raw,
+                    list(f.impl.arguments),
+                    scalar_registry=self.schema.schema_converter.scalar_registry,
+                    config=self.schema.config,
+                    info=self.info,  # type: ignore[arg-type]
+                )
+            except Exception as exc:
+                raise Restart from exc
+        info_name = f.impl.info_name
+        if with_info and info_name is not None:
+            return {**kwargs, info_name: self.info}
+        return kwargs
+
+    # --- completing values ------------------------------------------------------------------
+
+    def _complete(
+        self, f: FieldPlan, values: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        if f.leaf is None:
+            self._objects(f, values, outs, paths)
+        elif f.is_list:
+            key = f.key
+            for i, value in enumerate(values):
+                if value is None or isinstance(value, Exception):
+                    self._null(f, value, paths[i])
+                    outs[i][key] = None
+                else:
+                    outs[i][key] = self._leaf_list(f, value)
+        else:
+            self._leaves(f, values, outs, paths)
+
+    def _leaves(
+        self, f: FieldPlan, values: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        key = f.key
+        identity = f.identity_type
+        for i, value in enumerate(values):
+            if type(value) is identity:
+                outs[i][key] = value
+            elif value is None or isinstance(value, Exception):
+                self._null(f, value, paths[i])
+                outs[i][key] = None
+            else:
+                outs[i][key] = self._coerce(f, value)
+
+    def _leaf_list(self, f: FieldPlan, value: Any) -> list[Any]:
+        if not isinstance(value, list | tuple):
+            raise Restart
+        identity = f.identity_type
+        out: list[Any] = []
+        for item in value:
+            if type(item) is identity:
+                out.append(item)
+            elif item is None and f.items_nullable:
+                out.append(None)
+            elif item is None or isinstance(item, Exception):
+                raise Restart
+            else:
+                out.append(self._coerce(f, item))
+        return out
+
+    @staticmethod
+    def _coerce(f: FieldPlan, value: Any) -> Any:
+        assert f.leaf is not None
+        try:
+            coerced = f.leaf.coerce_output_value(value)
+        except Exception as exc:
+            raise Restart from exc
+        if coerced is None or coerced is Undefined:
+            raise Restart
+        return coerced
+
+    def _objects(
+        self, f: FieldPlan, values: list[Any], outs: list[dict[str, Any]], paths: list[Path]
+    ) -> None:
+        key = f.key
+        groups: dict[ObjectPlan, tuple[list[Any], list[dict[str, Any]], list[Path]]] = {}
+        by_class = f.by_class
+        for i, value in enumerate(values):
+            if value is None or isinstance(value, Exception):
+                self._null(f, value, paths[i])
+                outs[i][key] = None
+                continue
+            path: Path = (paths[i], key)
+            items = value if f.is_list else (value,)
+            if f.is_list and not isinstance(value, list | tuple):
+                raise Restart
+            children: list[Any] = []
+            for j, item in enumerate(items):
+                if item is None and f.items_nullable and f.is_list:
+                    children.append(None)
+                    continue
+                plan = by_class.get(type(item), Undefined)
+                if plan is Undefined:
+                    plan = by_class[type(item)] = _plan_for_class(f, item)
+                if plan is None:
+                    raise Restart  # null item in a non-null list, or an unexpected type
+                child: dict[str, Any] = {}
+                children.append(child)
+                group = groups.get(plan)  # type: ignore[arg-type]
+                if group is None:
+                    group = groups[plan] = ([], [], [])  # type: ignore[index]
+                group[0].append(item)
+                group[1].append(child)
+                group[2].append((path, j) if f.is_list else path)
+            outs[i][key] = children if f.is_list else children[0]
+        for plan, (objs, child_outs, child_paths) in groups.items():
+            self._level(plan, objs, child_outs, child_paths)
+
+    def _null(self, f: FieldPlan, value: Any, parent: Path) -> None:
+        """A null here: an error for an exception; non-null types propagate (normal path)."""
+        if not f.nullable:
+            raise Restart
+        if isinstance(value, Exception):
+            self.errors.append(located_error(value, f.nodes, path_list((parent, f.key))))
+
+
+def _plan_for_class(f: FieldPlan, item: Any) -> ObjectPlan | None:
+    """The plan for objects of ``type(item)`` here, as strawberry would type them."""
+    if item is None or isinstance(item, Exception):
+        return None
+    if f.abstract:
+        definition = getattr(type(item), "__strawberry_definition__", None)
+        if definition is None or definition.is_graphql_generic:
+            return None
+        return f.children.get(definition.name)
+    (plan,) = f.children.values()
+    is_type_of = plan.graphql_type.is_type_of
+    # strawberry's is_type_of reads only the object (isinstance and strawberry.cast).
+    if is_type_of is not None and not is_type_of(item, None):  # type: ignore[arg-type]
+        return None
+    return plan
+
+
+def _all_done(futures: set[asyncio.Future[Any]]) -> asyncio.Future[None]:
+    """A future done when all of ``futures`` are; lighter than ``gather`` (no result list)."""
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    pending = [f for f in futures if not f.done()]
+    count = len(pending)
+    if not count:
+        waiter.set_result(None)
+        return waiter
+
+    def one_done(_: asyncio.Future[Any]) -> None:
+        nonlocal count
+        count -= 1
+        if not count and not waiter.done():
+            waiter.set_result(None)
+
+    for future in pending:
+        future.add_done_callback(one_done)
+    return waiter
+
+
+def _attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        return exc
+
+
+def _built(future: asyncio.Future[Any], build: Callable[[Any], Any]) -> Any:
+    error = future.exception()
+    if error is not None:
+        return error
+    return _attempt(build, future.result())
