@@ -98,8 +98,8 @@ class FieldPlan:
     identity_type: type | None = None
     children: dict[str, ObjectPlan] = field(default_factory=dict)  # by concrete type name
     abstract: bool = False
-    # Filled while running: the plan for each Python class met here (None: not allowed).
-    by_class: dict[type, ObjectPlan | None] = field(default_factory=dict)
+    # Filled while running: the plan for each Python class met here.
+    by_class: dict[type, ObjectPlan] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,39 +263,51 @@ class Run:
     def _objects(
         self, f: FieldPlan, values: list[Any], outs: list[dict[str, Any]], paths: list[Path]
     ) -> None:
-        key = f.key
-        groups: dict[ObjectPlan, tuple[list[Any], list[dict[str, Any]], list[Path]]] = {}
-        by_class = f.by_class
+        groups = _Groups()
+        if f.is_list:
+            self._object_lists(f, values, outs, paths, groups)
+        else:
+            key, by_class, add = f.key, f.by_class, groups.add
+            for i, value in enumerate(values):
+                # The class decides first: None and exceptions never map to a plan.
+                plan = by_class.get(type(value))
+                if plan is None:
+                    if value is None or isinstance(value, Exception):
+                        self._null(f, value, paths[i])
+                        outs[i][key] = None
+                        continue
+                    plan = _learn_class(f, value)
+                outs[i][key] = add(plan, value, (paths[i], key))
+        for plan, (objs, child_outs, child_paths) in groups.items():
+            self._level(plan, objs, child_outs, child_paths)
+
+    def _object_lists(
+        self,
+        f: FieldPlan,
+        values: list[Any],
+        outs: list[dict[str, Any]],
+        paths: list[Path],
+        groups: _Groups,
+    ) -> None:
+        key, by_class, add = f.key, f.by_class, groups.add
         for i, value in enumerate(values):
             if value is None or isinstance(value, Exception):
                 self._null(f, value, paths[i])
                 outs[i][key] = None
                 continue
+            if not isinstance(value, list | tuple):
+                raise Restart  # graphql-core words what else it accepts or refuses
             path: Path = (paths[i], key)
-            items = value if f.is_list else (value,)
-            if f.is_list and not isinstance(value, list | tuple):
-                raise Restart
             children: list[Any] = []
-            for j, item in enumerate(items):
-                if item is None and f.items_nullable and f.is_list:
-                    children.append(None)
-                    continue
-                plan = by_class.get(type(item), Undefined)
-                if plan is Undefined:
-                    plan = by_class[type(item)] = _plan_for_class(f, item)
+            for j, item in enumerate(value):
+                plan = by_class.get(type(item))
                 if plan is None:
-                    raise Restart  # null item in a non-null list, or an unexpected type
-                child: dict[str, Any] = {}
-                children.append(child)
-                group = groups.get(plan)  # type: ignore[arg-type]
-                if group is None:
-                    group = groups[plan] = ([], [], [])  # type: ignore[index]
-                group[0].append(item)
-                group[1].append(child)
-                group[2].append((path, j) if f.is_list else path)
-            outs[i][key] = children if f.is_list else children[0]
-        for plan, (objs, child_outs, child_paths) in groups.items():
-            self._level(plan, objs, child_outs, child_paths)
+                    if item is None and f.items_nullable:
+                        children.append(None)
+                        continue
+                    plan = _learn_class(f, item)
+                children.append(add(plan, item, (path, j)))
+            outs[i][key] = children
 
     def _null(self, f: FieldPlan, value: Any, parent: Path) -> None:
         """A null here: an error for an exception; non-null types propagate (normal path)."""
@@ -303,6 +315,44 @@ class Run:
             raise Restart
         if isinstance(value, Exception):
             self.errors.append(located_error(value, f.nodes, path_list((parent, f.key))))
+
+
+class _Groups:
+    """The next levels: objects, their response dicts and paths, by plan (in first-seen
+    order). Most fields have one plan, so the last one used is kept at hand."""
+
+    __slots__ = ("_by_plan", "_last", "_last_group")
+
+    def __init__(self) -> None:
+        self._by_plan: dict[ObjectPlan, tuple[list[Any], list[dict[str, Any]], list[Path]]] = {}
+        self._last: ObjectPlan | None = None
+        self._last_group: tuple[list[Any], list[dict[str, Any]], list[Path]] = ([], [], [])
+
+    def add(self, plan: ObjectPlan, obj: Any, path: Path) -> dict[str, Any]:
+        if plan is not self._last:
+            group = self._by_plan.get(plan)
+            if group is None:
+                group = self._by_plan[plan] = ([], [], [])
+            self._last, self._last_group = plan, group
+        objs, outs, paths = self._last_group
+        out: dict[str, Any] = {}
+        objs.append(obj)
+        outs.append(out)
+        paths.append(path)
+        return out
+
+    def items(self) -> Any:
+        return self._by_plan.items()
+
+
+def _learn_class(f: FieldPlan, item: Any) -> ObjectPlan:
+    """The plan for ``type(item)`` here, remembered; ``Restart`` for a null item in a
+    non-null list or an object whose type graphql-core would refuse."""
+    plan = _plan_for_class(f, item)
+    if plan is None:
+        raise Restart
+    f.by_class[type(item)] = plan
+    return plan
 
 
 def _plan_for_class(f: FieldPlan, item: Any) -> ObjectPlan | None:
