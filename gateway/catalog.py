@@ -41,6 +41,7 @@ __all__ = [
     "CatalogInventory",
     "CatalogWriteReport",
     "CatalogWriter",
+    "check_catalog_product",
 ]
 
 MAX_ITEMS_PER_CALL = 10_000
@@ -93,7 +94,7 @@ class CatalogWriter:
         _check_size(products, self.max_items)
         _check_unique([(p.catalog_id, p.gtin) for p in products])
         for index, product in enumerate(products):
-            _check_product(index, product)
+            check_catalog_product(index, product)
         try:
             return await self._upsert(products)
         finally:
@@ -254,7 +255,7 @@ def _check_inventory(index: int, gtin: str, inventory: int) -> None:
         raise BadUserInput(f"item {index}: inventory must be an integer >= 0", item=gtin)
 
 
-def _check_product(index: int, product: CatalogProduct) -> None:
+def check_catalog_product(index: int, product: CatalogProduct) -> None:
     _check_key(index, product.catalog_id, product.gtin)
     _check_inventory(index, product.gtin, product.inventory)
     for name, value in (("price", product.price), ("profit", product.profit)):

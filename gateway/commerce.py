@@ -42,7 +42,7 @@ from gateway.upstreams.records import (
     WriteStatus,
 )
 
-__all__ = ["MAX_ITEMS_PER_CALL", "CommerceWriteReport", "CommerceWriter"]
+__all__ = ["MAX_ITEMS_PER_CALL", "CommerceWriteReport", "CommerceWriter", "check_product_item"]
 
 MAX_ITEMS_PER_CALL = 10_000
 """Items one mutation may carry: 100 requests, 20 seconds at the upstream's 5 a second."""
@@ -96,7 +96,7 @@ class CommerceWriter:
         self, products: Sequence[CommerceProduct], *, block_duplicates: bool = False
     ) -> CommerceWriteReport:
         """``POST``: create or overwrite; ``block_duplicates`` fails ids the upstream already holds."""
-        items = self._checked(products, _product_item)
+        items = self._checked(products, check_product_item)
 
         async def send(chunk: list[Item]) -> CommerceBatchResult:
             records = [_product_record(i) for i in chunk]
@@ -213,7 +213,7 @@ def _id(index: int, value: object) -> str:
         raise BadUserInput(f"item {index}: {exc.message}", item=exc.item) from None
 
 
-def _product_item(index: int, product: CommerceProduct) -> Item:
+def check_product_item(index: int, product: CommerceProduct) -> Item:
     pid = _id(index, product.id)
     _url(index, pid, "url", product.url)
     _url(index, pid, "salesUrl", product.sales_url)

@@ -35,10 +35,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gateway.catalog import CatalogWriter
-from gateway.catalog import _check_product as _check_catalog_product
-from gateway.commerce import CommerceWriter
-from gateway.commerce import _product_item as _check_commerce_product
+from gateway.catalog import CatalogWriter, check_catalog_product
+from gateway.commerce import CommerceWriter, check_product_item
 from gateway.errors import BadUserInput, GatewayError
 from gateway.loaders import Loaders
 from gateway.mappings import (
@@ -330,9 +328,9 @@ def _checked_record(channel: str, record: object) -> dict[str, Any] | None:
             f"expected {expected.__name__} or None"
         )
     if isinstance(record, CommerceProduct):
-        return _check_commerce_product(0, record)
+        return check_product_item(0, record)
     assert isinstance(record, CatalogProduct)
-    _check_catalog_product(0, record)
+    check_catalog_product(0, record)
     return record.to_json()
 
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, parse
-from graphql.language import OperationType as GraphQLOperationType
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -45,6 +44,7 @@ from gateway.http.negotiation import (
 from gateway.http.params import GraphQLParams, params_from_body, params_from_query
 from gateway.http.refusals import Refusal, app_refusal, extensions_of, http_status_of
 from gateway.http.response_cache import ResponseCache
+from gateway.observability.request_stats import current_request
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
 
@@ -222,7 +222,9 @@ class GraphQLEndpoint:
         outcome = await self._run(request, params, context)
         body = dumps(_payload(outcome))
         if outcome.executed:
-            if not _is_query(params.query):
+            # The operation's type as the schema recorded it while executing: no second parse.
+            stats = current_request()
+            if stats is None or stats.operation_type != "query":
                 cache.clear()  # a write went out (even a partly failed one): drop every answer
             elif not outcome.result.errors:
                 cache.put(key, body)
@@ -309,19 +311,6 @@ def _json_response(payload: Any, status: int, media: str) -> Response:
 def _body_response(body: bytes, status: int, media: str) -> Response:
     return Response(
         body, status_code=status, media_type=f"{media}; charset=utf-8", headers={"Vary": "Accept"}
-    )
-
-
-def _is_query(query: str) -> bool:
-    """Whether the document's operations are all queries (mutations are never cached)."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    return all(
-        getattr(d, "operation", None) is GraphQLOperationType.QUERY
-        for d in document.definitions
-        if hasattr(d, "operation")
     )
 
 
