@@ -43,6 +43,7 @@ from bench.processes import (
     start_upstreams,
 )
 from bench.report import Measured, format_table, scenario_report
+from bench.sequential import SequentialFigures, measure_sequential
 from bench.summary import MemoryFigures, summary_table
 from gateway.security.auth import generate_api_key, hash_api_key
 from gateway.settings import load_settings
@@ -71,6 +72,7 @@ class Bench:
         self.bulk: dict[str, BulkFigures] = {}
         self.memory: MemoryFigures | None = None
         self.baseline_rss: float | None = None
+        self.sequential: SequentialFigures | None = None
         self.workdir = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
         # The gateway under test runs with default settings but for its upstreams and cache.
         self.max_body_bytes = load_settings({}).max_body_bytes
@@ -104,6 +106,8 @@ class Bench:
         self.say()
         self.say("== summary (issue 8 targets; every figure measured in this run)")
         self.say(summary_table(self.results, self.bulk, self.memory, self.baseline_rss))
+        if self.sequential is not None:
+            self.say(f"info: {self.sequential.report()}")
         errors = sum(m.load.errors for m in self.results.values())
         if errors:
             self.say(f"\n{errors} GraphQL requests failed; see 'first error' above.")
@@ -147,6 +151,7 @@ class Bench:
             return
         with self._gateway(cache=True) as gateway:
             started_rss = gateway.rss_mb()
+            self._sequential(gateway)
             for name in ("deep-cached", "deep-pim-cached"):
                 if o.selected(name):
                     self._measure(name, gateway, self._deep_payload(name))
@@ -336,6 +341,14 @@ class Bench:
             f"run `python -m bench --scenario mixed --mixed-requests {TARGET_MIXED_REQUESTS}` "
             "(about that long) to judge the memory target"
         )
+
+    def _sequential(self, gateway: Process) -> None:
+        requests = 20 if self.options.quick else 200
+        self.sequential = measure_sequential(
+            f"{gateway.url}/graphql", self._headers(), requests=requests
+        )
+        self.say()
+        self.say(f"== sequential [gateway]: {self.sequential.report()}")
 
     def _bulk(self, name: str, gateway: Process) -> None:
         o = self.options

@@ -10,7 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from gateway.app import create_app
-from gateway.emulators.serving import bind_socket, build_emulators, make_server
+from gateway.emulators.serving import bind_socket, build_emulators, http_root, make_server
 from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
 
@@ -32,7 +32,7 @@ async def serve_gateway(settings: Settings) -> None:
         for name in emulated:
             server, sock = _sidecar(emulators[name])
             sidecars.append((server, sock))
-            roots[name] = f"http://127.0.0.1:{sock.getsockname()[1]}"
+            roots[name] = http_root(sock)
             log.warning("upstream %s: built-in emulator at %s", name, roots[name])
         settings = with_embedded_upstreams(settings, roots)
     warning = development_mode_warning(settings)
@@ -43,7 +43,7 @@ async def serve_gateway(settings: Settings) -> None:
         app, log_level="info", handle_signals=True, grace_seconds=settings.shutdown_grace_seconds
     )
     main_sock = bind_socket(settings.host, settings.port)
-    log.info("gateway on http://%s:%s/graphql", settings.host, main_sock.getsockname()[1])
+    log.info("gateway on %s/graphql", http_root(main_sock))
     await _run(main, main_sock, sidecars)
 
 
@@ -55,7 +55,7 @@ async def serve_emulators(host: str, ports: dict[str, int]) -> None:
         sock = bind_socket(host, port)
         # The first server owns the signals; its exit stops the others.
         servers.append((make_server(emulators[name], handle_signals=index == 0), sock))
-        log.warning("emulator %s on http://%s:%s", name, host, sock.getsockname()[1])
+        log.warning("emulator %s on %s", name, http_root(sock))
     (main, main_sock), *sidecars = servers
     await _run(main, main_sock, sidecars)
 

@@ -44,6 +44,8 @@ def test_quick_run_prints_every_scenario_and_the_summary() -> None:
         assert "items/s" in section or "not available" in section
     assert "POST /api/core/v1/pim/products/retrieve" in out
     assert "gateway resident memory (VmRSS" in out
+    assert "== sequential [gateway]: one connection, 20 sequential `{ gatewayVersion }`" in out
+    assert "(1 connection used" in out
     assert "target" in out and "met?" in out
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "Emulators",
     "bind_socket",
     "build_emulators",
+    "http_root",
     "make_server",
 ]
 
@@ -57,13 +58,35 @@ def build_emulators(*, seed: bool = True) -> Emulators:
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening socket; port 0 picks a free one, read it back with ``getsockname()``."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
+    """A listening TCP socket on an IPv4 or IPv6 ``host``; port 0 picks a free one, read it
+    back with ``getsockname()``.
+
+    The socket is made with ``IPPROTO_TCP`` rather than protocol 0: asyncio turns
+    TCP_NODELAY on for accepted connections only when the listening socket's protocol says
+    TCP, and without it every small answer on a kept-open connection waits about 40 ms for
+    the client's delayed ACK (Nagle). TCP_NODELAY is also set on the listening socket,
+    which Linux copies to the connections it accepts.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
     sock.set_inheritable(True)
     return sock
+
+
+def http_root(sock: socket.socket) -> str:
+    """``http://host:port`` of a bound socket, with an IPv6 host in brackets."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class _SidecarServer(uvicorn.Server):
@@ -130,7 +153,12 @@ class BackgroundServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return http_root(self._sock)
+
+    @property
+    def server(self) -> uvicorn.Server:
+        """The running uvicorn server (its ``server_state.connections`` are the open ones)."""
+        return self._server
 
     def start(self, timeout: float = 10.0) -> BackgroundServer:
         self._thread.start()
