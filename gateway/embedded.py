@@ -139,8 +139,8 @@ class Gateway:
         *,
         dry_run: bool = False,
     ) -> Any:
-        """Map PIM products onto the channels and write them (see ``gateway.publishing``)."""
-        from gateway.publishing import publish
+        """Map PIM products onto the channels and write them (see ``gateway.writes.publishing``)."""
+        from gateway.writes.publishing import publish
 
         return await publish(self.runtime, tids, channels, dry_run=dry_run)
 

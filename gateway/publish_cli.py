@@ -33,9 +33,15 @@ from rich.table import Table
 
 from gateway.errors import GatewayError
 from gateway.mappings import CHANNELS
-from gateway.publishing import ProductOutcome, PublishReport, PublishStatus, publish, select_tids
 from gateway.runtime import Runtime
 from gateway.settings import Settings
+from gateway.writes.publishing import (
+    ProductOutcome,
+    PublishReport,
+    PublishStatus,
+    publish,
+    select_tids,
+)
 
 __all__ = ["MAX_FAILURES_SHOWN", "Selection", "read_tids", "run"]
 

@@ -73,6 +73,20 @@ class Settings(BaseModel):
     pim_batch_size: int = Field(default=100, ge=1, le=100)
     citrusad_concurrency: int = Field(default=16, ge=1, le=256)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    # A read that would wait longer than this for a rate-limited upstream's slot is refused
+    # with UPSTREAM_RATE_LIMITED and ``retryAfter``; write jobs always wait.
+    rate_wait_budget_seconds: float = Field(default=2.0, ge=0)
+
+    # Write jobs (gateway/writes/): every bulk write is recorded, then run by workers.
+    # A mutation without ``mode`` waits for its job when it has at most this many items,
+    # and returns the job at once otherwise.
+    write_wait_max_items: int = Field(default=1_000, ge=0)
+    write_max_items: int = Field(default=100_000, ge=1)
+    # Worker tasks in ``gateway serve`` (0: this process runs no jobs; ``gateway worker`` does).
+    write_workers: int = Field(default=4, ge=0, le=64)
+    # A worker holds each chunk it runs under a lease it renews; an expired lease (a dead
+    # process) lets any other worker take the chunk over.
+    write_lease_seconds: float = Field(default=30.0, ge=1)
     log_level: str = "INFO"
     introspection: bool | None = None
     tracing: bool = False

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import strawberry
 
-from gateway.catalog import (
+from gateway.upstreams.records import CatalogProduct as CatalogProductRecord
+from gateway.writes.citrusad import (
     DELETION_NOTICE,
     CatalogDeletion,
     CatalogInventory,
     CatalogWriter,
     CatalogWriteReport,
 )
-from gateway.upstreams.records import CatalogProduct as CatalogProductRecord
 from schema.info import Info
 from schema.types.catalog import CatalogProduct
 from schema.types.writes import WritePayload, WriteResult

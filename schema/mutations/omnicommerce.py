@@ -7,8 +7,8 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.commerce import CommerceWriter
 from gateway.upstreams.records import CommerceProduct, CommerceProductPatch
+from gateway.writes.omnicommerce import CommerceWriter
 from schema.info import Info
 from schema.scalars import CommerceProductId
 from schema.types.commerce import CommerceWritePayload

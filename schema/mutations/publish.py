@@ -1,4 +1,4 @@
-"""``publishProducts``: PIM products mapped onto OMNICOMMERCE and CitrusAd (``gateway.publishing``)."""
+"""``publishProducts``: PIM products mapped onto OMNICOMMERCE and CitrusAd (``gateway.writes.publishing``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.publishing import ChannelOutcome, ProductOutcome, Publisher, PublishReport
+from gateway.writes.publishing import ChannelOutcome, ProductOutcome, Publisher, PublishReport
 from schema.info import Info
 from schema.types.writes import WriteId
 

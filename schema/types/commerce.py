@@ -14,10 +14,10 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.commerce import CommerceWriteReport
 from gateway.errors import BadUserInput
 from gateway.readmodel import CommerceRecord
 from gateway.readmodel import CommerceStatus as RecordStatus
+from gateway.writes.omnicommerce import CommerceWriteReport
 from schema.globalid import encode_global_id
 from schema.info import Info
 from schema.scalars import CommerceProductId

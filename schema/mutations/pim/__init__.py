@@ -1,6 +1,6 @@
 """PIM mutations (products, links, classifications, nodes, attribute definitions, attributes),
 one module per kind of item, merged into ``PimMutation``. The logic lives in
-``gateway.pim_writes``; resolvers turn inputs into records and results into payloads."""
+``gateway.writes.pim``; resolvers turn inputs into records and results into payloads."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.errors import BadUserInput
-from gateway.pim_writes import ItemKey, PimWriter
+from gateway.writes.pim import ItemKey, PimWriter
 from schema.info import Info
 
 __all__ = ["item_keys", "writer"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.pim_writes import ItemAnswer, ItemResult
 from gateway.upstreams.records import WriteOutcome
+from gateway.writes.pim import ItemAnswer, ItemResult
 from schema.types.products import Product
 from schema.types.writes import WriteAction, WriteId, WriteResult, WriteStatus
 

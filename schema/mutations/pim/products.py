@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.pim_writes import ItemKey
+from gateway.writes.pim import ItemKey
 from schema.info import Info
 from schema.mutations.pim._common import item_keys, writer
 from schema.mutations.pim.payloads import CopyProductPayload, PimWritePayload, PimWriteResult

@@ -1,7 +1,7 @@
 """Publish PIM products to the channels: load in batches, map, write, one outcome per product.
 
 ```python
-from gateway.publishing import publish
+from gateway.writes.publishing import publish
 
 report = await publish(runtime, ["DEMO-0001", "DEMO-0002"], dry_run=True)
 for product in report.products:
@@ -35,8 +35,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gateway.catalog import CatalogWriter, check_catalog_product
-from gateway.commerce import CommerceWriter, check_product_item
 from gateway.errors import BadUserInput, GatewayError
 from gateway.loaders import Loaders
 from gateway.mappings import (
@@ -54,6 +52,8 @@ from gateway.upstreams.records import (
     Product,
     WriteOutcome,
 )
+from gateway.writes.citrusad import CatalogWriter, check_catalog_product
+from gateway.writes.omnicommerce import CommerceWriter, check_product_item
 
 __all__ = [
     "CHANNELS",

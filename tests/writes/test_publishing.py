@@ -26,7 +26,6 @@ from gateway.mappings import (
     product_name,
     text_of,
 )
-from gateway.publishing import Publisher, PublishStatus, publish
 from gateway.upstreams.records import AttributeValue as Value
 from gateway.upstreams.records import (
     CatalogProduct,
@@ -38,6 +37,7 @@ from gateway.upstreams.records import (
     Product,
     ValueEntry,
 )
+from gateway.writes.publishing import Publisher, PublishStatus, publish
 from tests.conftest import GatewayStack
 
 ALL = [demo_tid(i) for i in range(1, 301)]
