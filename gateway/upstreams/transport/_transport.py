@@ -26,7 +26,7 @@ import email.utils
 import json as jsonlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,9 +50,18 @@ from gateway.upstreams.transport._config import UpstreamConfig
 from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter
 from gateway.upstreams.transport._metrics import TransportMetrics
 
-__all__ = ["ErrorReader", "TransportPool", "UpstreamResponse", "UpstreamTransport"]
+__all__ = [
+    "BeforeSend",
+    "ErrorReader",
+    "TransportPool",
+    "UpstreamResponse",
+    "UpstreamTransport",
+]
 
 log = logging.getLogger("gateway.upstreams.transport")
+
+BeforeSend = Callable[[], Awaitable[None]]
+"""``before_send()``: awaited right before an attempt's bytes leave (after pacing)."""
 
 ErrorReader = Callable[[int, bytes], UpstreamError | None]
 """``read_error(status, body)``: the error a non-2xx answer means, or None for the default."""
@@ -166,8 +175,14 @@ class UpstreamTransport:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         read_error: ErrorReader | None = None,
+        before_send: BeforeSend | None = None,
     ) -> UpstreamResponse:
-        """One logical call: attempts, pacing and retries included. ``endpoint`` labels metrics."""
+        """One logical call: attempts, pacing and retries included. ``endpoint`` labels metrics.
+
+        ``before_send()`` is awaited after the rate limiter let an attempt through and right
+        before its bytes leave (write jobs record the chunk as SENDING there); whatever it
+        raises ends the call with nothing sent.
+        """
         method = method.upper()
         label = endpoint or f"{method} {path}"
         if tracing.enabled():
@@ -176,11 +191,13 @@ class UpstreamTransport:
                 traced = dict(headers or {})
                 tracing.inject(traced)
                 return await self._request(
-                    method, path, label, params, json, content, traced, idempotent, read_error
-                )
+                    method, path, label, params, json, content, traced, idempotent, read_error,
+                    before_send,
+                )  # fmt: skip
         return await self._request(
-            method, path, label, params, json, content, headers, idempotent, read_error
-        )
+            method, path, label, params, json, content, headers, idempotent, read_error,
+            before_send,
+        )  # fmt: skip
 
     async def _request(
         self,
@@ -193,6 +210,7 @@ class UpstreamTransport:
         headers: Mapping[str, str] | None,
         idempotent: bool | None,
         read_error: ErrorReader | None,
+        before_send: BeforeSend | None = None,
     ) -> UpstreamResponse:
         safe = method in _READS if idempotent is None else idempotent
         request = self._client.build_request(
@@ -214,13 +232,18 @@ class UpstreamTransport:
                 with attempt:
                     if attempt.num > 1:
                         self.metrics.retries[(self.name, label)] += 1
-                    return await self._attempt(request, label, safe, read_error)
+                    return await self._attempt(request, label, safe, read_error, before_send)
         except _Failure as failure:
             raise failure.error from failure.error.__cause__
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
 
     async def _attempt(
-        self, request: httpx.Request, label: str, safe: bool, read_error: ErrorReader | None
+        self,
+        request: httpx.Request,
+        label: str,
+        safe: bool,
+        read_error: ErrorReader | None,
+        before_send: BeforeSend | None = None,
     ) -> UpstreamResponse:
         try:
             self.breaker.enter()
@@ -229,6 +252,8 @@ class UpstreamTransport:
             raise _Failure(exc, sent=True) from None
         try:
             await self._pace()
+            if before_send is not None:
+                await before_send()
             response = await self._exchange(request, label, safe, read_error)
         except _Failure as failure:
             self.breaker.record(failed=isinstance(failure.error, _BREAKER_FAILURES))
