@@ -1,4 +1,4 @@
-"""The ``gateway`` command line: serve, emulate, schema, publish."""
+"""The ``gateway`` command line: serve, worker, emulate, schema, publish."""
 
 from __future__ import annotations
 
@@ -42,6 +42,24 @@ def serve(config: ConfigOption = None) -> None:
     settings = _settings(config)
     _logging(settings.log_level)
     asyncio.run(serve_gateway(settings))
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run write jobs only (no HTTP), beside `gateway serve` processes on the same database."""
+    from gateway.runner import run_worker
+
+    settings = _settings(config)
+    if settings.emulated_upstreams:
+        names = ", ".join(settings.emulated_upstreams)
+        typer.echo(
+            f"gateway worker: set the URL of every upstream ({names} unset): built-in emulators "
+            "live inside `gateway serve` and cannot be reached from another process",
+            err=True,
+        )
+        raise typer.Exit(2)
+    _logging(settings.log_level)
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

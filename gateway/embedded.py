@@ -84,9 +84,10 @@ class Gateway:
 
     async def __aenter__(self) -> Gateway:
         if self._runtime is None:
-            self._runtime = Runtime.build(
+            runtime = Runtime.build(
                 self.settings, http_client=self._emulator_client, extensions=self.registry
             )
+            self._runtime = await runtime.__aenter__()
         return self
 
     async def __aexit__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 
 import uvicorn
@@ -11,10 +12,11 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.emulators.serving import bind_socket, build_emulators, http_root, make_server
+from gateway.runtime import Runtime
 from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
 
-__all__ = ["serve_emulators", "serve_gateway"]
+__all__ = ["run_worker", "serve_emulators", "serve_gateway"]
 
 log = logging.getLogger("gateway")
 
@@ -40,11 +42,31 @@ async def serve_gateway(settings: Settings) -> None:
         log.warning(warning)
     app = create_app(settings, emulated=emulated)
     main = make_server(
-        app, log_level="info", handle_signals=True, grace_seconds=settings.shutdown_grace_seconds
+        app,
+        log_level="info",
+        handle_signals=True,
+        grace_seconds=settings.shutdown_grace_seconds,
+        on_exit=lambda: _stop_claiming(app),
     )
     main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on %s/graphql", http_root(main_sock))
     await _run(main, main_sock, sidecars)
+
+
+async def run_worker(settings: Settings) -> None:
+    """Run write jobs until SIGTERM/SIGINT: then no new chunk starts, and chunks on the wire
+    get ``shutdown_grace_seconds`` to settle."""
+    workers = settings.write_workers or 4
+    settings = settings.model_copy(update={"write_workers": workers})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Runtime.build(settings) as runtime:
+        log.warning("write worker %s: %d tasks", runtime.writes.owner, workers)
+        await stop.wait()
+        runtime.writes.stop_claiming()
+    log.warning("write worker stopped")
 
 
 async def serve_emulators(host: str, ports: dict[str, int]) -> None:
@@ -58,6 +80,12 @@ async def serve_emulators(host: str, ports: dict[str, int]) -> None:
         log.warning("emulator %s on %s", name, http_root(sock))
     (main, main_sock), *sidecars = servers
     await _run(main, main_sock, sidecars)
+
+
+def _stop_claiming(app: Starlette) -> None:
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:
+        runtime.writes.stop_claiming()
 
 
 def _sidecar(app: Starlette) -> tuple[uvicorn.Server, socket.socket]:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from gateway.cache import SharedCache
+from gateway.database import Database
 from gateway.extensions import ExtensionRegistry
 from gateway.readmodel import CommerceReadModel
 from gateway.settings import Settings
@@ -27,8 +28,11 @@ from gateway.upstreams.transport import (
     omnicommerce_config,
     pim_config,
 )
+from gateway.writes.jobs import ClaimedChunk, JobStore
+from gateway.writes.submit import JobSubmitter
+from gateway.writes.worker import WritePool
 
-__all__ = ["CACHE_RESOURCES", "Runtime"]
+__all__ = ["CACHE_RESOURCES", "Runtime", "write_pool"]
 
 # Cache resource names and the settings field holding each one's TTL.
 CACHE_RESOURCES = {
@@ -61,8 +65,14 @@ class Runtime:
     omnicommerce: OmnicommerceClient
     citrusad: CitrusAdClient
     cache: SharedCache[Any, Any]
+    database: Database
     readmodel: CommerceReadModel
+    jobs: JobStore
+    writes: WritePool
     extensions: ExtensionRegistry = field(default_factory=ExtensionRegistry)
+    # Called after every chunk of a write job settles (e.g. the HTTP layer clears its
+    # whole-response cache): a job's writes land after the mutation that submitted it.
+    write_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -86,23 +96,44 @@ class Runtime:
         omnicommerce = add(omnicommerce_config(settings))
         citrusad = add(citrusad_config(settings))
         ttls = {name: getattr(settings, field) for name, field in CACHE_RESOURCES.items()}
-        return cls(
-            settings=settings,
-            pool=pool,
-            pim=PimClient(pim, batch_size=settings.pim_batch_size),
-            omnicommerce=OmnicommerceClient(omnicommerce),
-            citrusad=CitrusAdClient(
+        cache: SharedCache[Any, Any] = SharedCache(
+            maxsize=max(settings.cache_max_entries, 1),
+            ttls=ttls,
+            enabled=settings.cache_enabled and settings.cache_max_entries > 0,
+        )
+        clients = (
+            OmnicommerceClient(omnicommerce),
+            CitrusAdClient(
                 citrusad,
                 settings.citrusad_team_id or "",
                 max_concurrency=settings.citrusad_concurrency,
             ),
-            cache=SharedCache(
-                maxsize=max(settings.cache_max_entries, 1),
-                ttls=ttls,
-                enabled=settings.cache_enabled and settings.cache_max_entries > 0,
-            ),
-            readmodel=CommerceReadModel(settings.database),
+        )
+        database = Database(settings.database)
+        jobs = JobStore(database)
+        listeners: list[Callable[[], None]] = []
+        return cls(
+            settings=settings,
+            pool=pool,
+            pim=PimClient(pim, batch_size=settings.pim_batch_size),
+            omnicommerce=clients[0],
+            citrusad=clients[1],
+            cache=cache,
+            database=database,
+            readmodel=CommerceReadModel(database),
+            jobs=jobs,
+            writes=write_pool(settings, jobs, *clients, cache, listeners),
             extensions=extensions or ExtensionRegistry(),
+            write_listeners=listeners,
+        )
+
+    def submitter(self, submitted_by: str | None = None) -> JobSubmitter:
+        """Where a caller's bulk writes go: recorded as jobs, run by the workers."""
+        return JobSubmitter(
+            self.jobs,
+            self.writes,
+            max_items=self.settings.write_max_items,
+            submitted_by=submitted_by,
         )
 
     def scope(self, upstream: str) -> str:
@@ -111,11 +142,13 @@ class Runtime:
 
     async def aclose(self) -> None:
         try:
+            await self.writes.stop(self.settings.shutdown_grace_seconds)
             await self.pool.aclose()
         finally:
-            self.readmodel.close()
+            self.database.close()
 
     async def __aenter__(self) -> Runtime:
+        await self.writes.start()
         return self
 
     async def __aexit__(
@@ -125,3 +158,41 @@ class Runtime:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def write_pool(
+    settings: Settings,
+    jobs: JobStore,
+    omnicommerce: OmnicommerceClient,
+    citrusad: CitrusAdClient,
+    cache: SharedCache[Any, Any],
+    listeners: list[Callable[[], None]],
+    *,
+    workers: int | None = None,
+) -> WritePool:
+    """The workers running write jobs, each kind through its upstream's executor."""
+    from gateway.writes.citrusad import CatalogWriter, CitrusAdChunks
+    from gateway.writes.jobs import JobKind
+    from gateway.writes.omnicommerce import OmnicommerceChunks
+
+    catalog = CatalogWriter(citrusad, cache)
+    commerce_chunks = OmnicommerceChunks(omnicommerce)
+    catalog_chunks = CitrusAdChunks(catalog)
+    executors = {
+        kind: commerce_chunks if kind.upstream == "omnicommerce" else catalog_chunks
+        for kind in JobKind
+    }
+
+    def settled(chunk: ClaimedChunk) -> None:
+        if chunk.kind.upstream == "citrusad":
+            catalog.evict_keys([(i.payload["catalogId"], i.payload["gtin"]) for i in chunk.items])
+        for listener in listeners:
+            listener()
+
+    return WritePool(
+        jobs,
+        executors,
+        workers=settings.write_workers if workers is None else workers,
+        lease_seconds=settings.write_lease_seconds,
+        on_settled=settled,
+    )

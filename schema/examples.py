@@ -95,8 +95,8 @@ query ManyProducts($tids: [String!]!) {
     },
     {
         "title": "OMNICOMMERCE: register products",
-        "query": """# Sent in chunks of 100 at most 5 a second; each item is recorded in the gateway's
-# read model before it leaves (PENDING) and settled when answered.
+        "query": """# Recorded as a write job before anything leaves (items QUEUED), then sent in
+# chunks of 100 at most 5 a second; add mode: JOB to get the job back at once.
 mutation Register($products: [CommerceProductInput!]!) {
   registerCommerceProducts(products: $products) {
     ok accept failure unknown

@@ -11,6 +11,7 @@ from gateway.errors import BadUserInput
 from schema.info import Info
 from schema.node_lookup import resolve_node
 from schema.query_commerce import CommerceQuery
+from schema.query_jobs import JobQuery
 from schema.types.catalog import CatalogProduct
 from schema.types.classifications import (
     Attribute,
@@ -33,7 +34,7 @@ def _one_of(**given: object) -> str:
 
 
 @strawberry.type(description="Read the product catalogue.")
-class Query(CommerceQuery):
+class Query(CommerceQuery, JobQuery):
     @strawberry.field(description="The running gateway's version.")
     def gateway_version(self) -> str:
         return version("catalog-gateway")

@@ -9,14 +9,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import signal
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -99,7 +101,22 @@ class _SidecarServer(uvicorn.Server):
 
 class _MainServer(uvicorn.Server):
     """Shuts down gracefully on SIGINT/SIGTERM and then returns, instead of re-raising the
-    signal as uvicorn does, so ``gateway serve`` exits 0 after a clean stop."""
+    signal as uvicorn does, so ``gateway serve`` exits 0 after a clean stop.
+
+    ``on_exit`` runs (on the event loop) as soon as the signal arrives, before uvicorn waits
+    for requests in flight: the write workers stop taking chunks there, so a caller waiting
+    for a job is answered at once instead of holding the shutdown.
+    """
+
+    on_exit: Callable[[], None] | None = None
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.on_exit is not None and not self.should_exit:
+            try:
+                asyncio.get_running_loop().call_soon_threadsafe(self.on_exit)
+            except RuntimeError:
+                self.on_exit()
+        super().handle_exit(sig, frame)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
@@ -121,6 +138,7 @@ def make_server(
     log_level: str = "warning",
     handle_signals: bool = False,
     grace_seconds: float | None = None,
+    on_exit: Callable[[], None] | None = None,
 ) -> uvicorn.Server:
     """A uvicorn server for ``app``; start it with ``await server.serve(sockets=[sock])``.
 
@@ -136,7 +154,11 @@ def make_server(
         timeout_graceful_shutdown=math.ceil(grace_seconds) if grace_seconds is not None else None,
         log_config=None,
     )
-    return _MainServer(config) if handle_signals else _SidecarServer(config)
+    if not handle_signals:
+        return _SidecarServer(config)
+    server = _MainServer(config)
+    server.on_exit = on_exit
+    return server
 
 
 class BackgroundServer:

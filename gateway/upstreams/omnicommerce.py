@@ -41,8 +41,9 @@ from gateway.upstreams.records import (
     CommerceProductPatch,
 )
 from gateway.upstreams.transport import UpstreamTransport
+from gateway.upstreams.transport._transport import BeforeSend
 
-__all__ = ["MAX_ITEMS", "OmnicommerceClient", "check_commerce_id"]
+__all__ = ["MAX_ITEMS", "ChunkAnswer", "OmnicommerceClient", "check_commerce_id"]
 
 MAX_ITEMS = 100
 _PATH = "/management/products"
@@ -67,9 +68,17 @@ class _Chunk:
 
 
 @dataclass(frozen=True, slots=True)
-class _Settled:
-    """One chunk's ending: an answer, an unknown outcome, or a refusal before processing."""
+class ChunkAnswer:
+    """One request's ending: the upstream's answer, no usable answer (``unknown``, with the
+    error that says why), or a refusal before processing."""
 
+    answer: CommerceBatchResult | None = None
+    unknown: UpstreamError | None = None
+    refused: UpstreamError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
     chunk: _Chunk
     answer: CommerceBatchResult | None = None
     unknown: bool = False
@@ -125,20 +134,32 @@ class OmnicommerceClient:
 
     async def _settle(self, method: str, chunk: _Chunk, gate: asyncio.Semaphore) -> _Settled:
         async with gate:
-            try:
-                answer = await self.transport.request(
-                    method, _PATH, json=chunk.body, endpoint=f"{method} {_PATH}"
-                )
-                return _Settled(chunk, answer=_parse(answer.json(), self.transport.name))
-            except (UpstreamOutcomeUnknown, UpstreamBadResponse):
-                return _Settled(chunk, unknown=True)
-            except UpstreamUnavailable as exc:
-                # A 5xx came after the chunk was received; a refused connection never sent it.
-                if exc.status is not None:
-                    return _Settled(chunk, unknown=True)
-                return _Settled(chunk, refused=exc)
-            except UpstreamError as exc:
-                return _Settled(chunk, refused=exc)
+            ended = await self.send_chunk(method, chunk.body)
+        return _Settled(chunk, ended.answer, ended.unknown is not None, ended.refused)
+
+    async def send_chunk(
+        self,
+        method: str,
+        body: dict[str, Any],
+        *,
+        before_send: BeforeSend | None = None,
+    ) -> ChunkAnswer:
+        """One request of at most 100 already-checked items (``body`` as the document has
+        it); ``before_send`` is awaited right before it leaves (after pacing)."""
+        try:
+            answer = await self.transport.request(
+                method, _PATH, json=body, endpoint=f"{method} {_PATH}", before_send=before_send
+            )
+            return ChunkAnswer(answer=_parse(answer.json(), self.transport.name))
+        except (UpstreamOutcomeUnknown, UpstreamBadResponse) as exc:
+            return ChunkAnswer(unknown=exc)
+        except UpstreamUnavailable as exc:
+            # A 5xx came after the chunk was received; a refused connection never sent it.
+            if exc.status is not None:
+                return ChunkAnswer(unknown=exc)
+            return ChunkAnswer(refused=exc)
+        except UpstreamError as exc:
+            return ChunkAnswer(refused=exc)
 
 
 def _merge(settled: Sequence[_Settled]) -> CommerceBatchResult:

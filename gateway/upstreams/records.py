@@ -65,6 +65,12 @@ class WriteStatus(enum.Enum):
     ERROR = "ERROR"
     # The request was sent but no answer came back (timeout, reset): it may have been applied.
     UNKNOWN = "UNKNOWN"
+    # A write job's item that has not ended when its caller was answered (the gateway began
+    # stopping): QUEUED has not left, SENDING is on the wire. The job says how it ends.
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    # Cancelled before it was sent.
+    CANCELLED = "CANCELLED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,9 @@
-"""CitrusAd catalog writes: sync, set inventory, delete; per-item outcomes; cache eviction.
+"""CitrusAd catalog writes: sync, set inventory, delete; as write jobs; per-item outcomes.
+
+``CatalogJobs`` checks every item and records a job (``gateway/writes/jobs.py``); the workers
+run its chunks of 100 through ``CitrusAdChunks``, which calls ``CatalogWriter`` below for one
+chunk. Every write here is safe to replay after a crash: an upsert writes the same product
+again, and deleting a deleted product answers "not found" (then PROBABLY_ACCEPTED).
 
 | call | upstream | per item |
 | --- | --- | --- |
@@ -23,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from gateway.cache import SharedCache
 from gateway.errors import (
     BadUserInput,
     GatewayError,
@@ -30,17 +36,29 @@ from gateway.errors import (
     UpstreamOutcomeUnknown,
     UpstreamUnavailable,
 )
-from gateway.runtime import Runtime
-from gateway.upstreams.citrusad import NOT_FOUND, CatalogKey, check_code
+from gateway.upstreams.citrusad import NOT_FOUND, CatalogKey, CitrusAdClient, check_code
 from gateway.upstreams.records import CatalogProduct, WriteOutcome, WriteStatus
+from gateway.writes.jobs import (
+    CHUNK_SIZE,
+    ChunkState,
+    ClaimedChunk,
+    ItemOutcome,
+    ItemState,
+    Job,
+    JobKind,
+)
+from gateway.writes.submit import JobSubmitter, outcome_of
+from gateway.writes.worker import ChunkResult, OnWire
 
 __all__ = [
     "DELETION_NOTICE",
     "MAX_ITEMS_PER_CALL",
     "CatalogDeletion",
     "CatalogInventory",
+    "CatalogJobs",
     "CatalogWriteReport",
     "CatalogWriter",
+    "CitrusAdChunks",
     "check_catalog_product",
 ]
 
@@ -81,12 +99,137 @@ class CatalogWriteReport:
     products: tuple[CatalogProduct | None, ...]
 
 
-class CatalogWriter:
-    """The CitrusAd writes of one runtime: its client, and its cache to evict from."""
+class CatalogJobs:
+    """CitrusAd writes as jobs: every item checked, then the job recorded (nothing sent yet)."""
 
-    def __init__(self, runtime: Runtime, *, max_items: int = MAX_ITEMS_PER_CALL) -> None:
-        self.client = runtime.citrusad
-        self.cache = runtime.cache
+    def __init__(self, submitter: JobSubmitter) -> None:
+        self.submitter = submitter
+
+    def submit_sync(self, products: Sequence[CatalogProduct]) -> str:
+        self.submitter.check_size(len(products))
+        _check_unique([(p.catalog_id, p.gtin) for p in products])
+        for index, product in enumerate(products):
+            check_catalog_product(index, product)
+        return self.submitter.submit(JobKind.CITRUSAD_SYNC, [p.to_json() for p in products], {})
+
+    def submit_inventory(self, items: Sequence[CatalogInventory]) -> str:
+        self.submitter.check_size(len(items))
+        _check_unique([(i.catalog_id, i.gtin) for i in items])
+        for index, item in enumerate(items):
+            _check_key(index, item.catalog_id, item.gtin)
+            _check_inventory(index, item.gtin, item.inventory)
+        payloads = [
+            {"catalogId": i.catalog_id, "gtin": i.gtin, "inventory": i.inventory} for i in items
+        ]
+        return self.submitter.submit(JobKind.CITRUSAD_INVENTORY, payloads, {})
+
+    def submit_delete(self, items: Sequence[CatalogDeletion]) -> str:
+        self.submitter.check_size(len(items))
+        _check_unique([(i.catalog_id, i.gtin) for i in items])
+        for index, item in enumerate(items):
+            _check_key(index, item.catalog_id, item.gtin)
+            if item.seller_id is not None:
+                _code(index, item.gtin, item.seller_id, "sellerId")
+        payloads = [
+            {"catalogId": i.catalog_id, "gtin": i.gtin, "sellerId": i.seller_id} for i in items
+        ]
+        return self.submitter.submit(JobKind.CITRUSAD_DELETE, payloads, {})
+
+    async def report(self, job_id: str) -> CatalogWriteReport:
+        """Wait for the job; one outcome per item, and the products as sent when accepted."""
+        job = await self.submitter.wait(job_id)
+        return catalog_report(job, self.submitter.store.all_items(job_id))
+
+
+def catalog_report(job: Job, items: Sequence[Any]) -> CatalogWriteReport:
+    action = "delete" if job.kind is JobKind.CITRUSAD_DELETE else "upsert"
+    outcomes, products = [], []
+    for item in items:
+        ids = _ids(item.payload["catalogId"], item.payload["gtin"])
+        outcomes.append(outcome_of(action, ids, item.state, item.reason))
+        echoed = item.state is ItemState.ACCEPTED and item.answer is not None
+        products.append(_record(item.answer) if echoed else None)
+    return CatalogWriteReport(tuple(outcomes), tuple(products))
+
+
+class CitrusAdChunks:
+    """Runs one CitrusAd chunk for the workers through ``CatalogWriter``."""
+
+    def __init__(self, writer: CatalogWriter) -> None:
+        self.writer = writer
+
+    async def run(self, chunk: ClaimedChunk, on_wire: OnWire) -> ChunkResult:
+        payloads = [item.payload for item in chunk.items]
+        # CitrusAd documents no rate limit: nothing waits between here and the wire.
+        await on_wire()
+        if chunk.kind is JobKind.CITRUSAD_SYNC:
+            report = await self.writer.sync([_record(p) for p in payloads])
+        elif chunk.kind is JobKind.CITRUSAD_INVENTORY:
+            report = await self.writer.set_inventory(
+                [CatalogInventory(p["catalogId"], p["gtin"], p["inventory"]) for p in payloads]
+            )
+        else:
+            report = await self.writer.delete(
+                [CatalogDeletion(p["catalogId"], p["gtin"], p.get("sellerId")) for p in payloads]
+            )
+        deleting = chunk.kind is JobKind.CITRUSAD_DELETE
+        outcomes = tuple(
+            _item_outcome(o, p, deleting, chunk.replay)
+            for o, p in zip(report.outcomes, report.products, strict=True)
+        )
+        states = {o.state for o in outcomes}
+        if states == {ItemState.FAILED}:
+            return ChunkResult(ChunkState.FAILED, outcomes, outcomes[0].reason)
+        if ItemState.UNKNOWN in states:
+            return ChunkResult(ChunkState.UNKNOWN, outcomes)
+        return ChunkResult(ChunkState.ANSWERED, outcomes)
+
+
+def _item_outcome(
+    outcome: WriteOutcome, echoed: CatalogProduct | None, deleting: bool, replay: bool
+) -> ItemOutcome:
+    if outcome.status is WriteStatus.SUCCESS:
+        state = ItemState.DELETED if deleting else ItemState.ACCEPTED
+        return ItemOutcome(state, outcome.message, _echo_json(echoed) if echoed else None)
+    if outcome.status is WriteStatus.UNKNOWN:
+        return ItemOutcome(ItemState.UNKNOWN, outcome.message)
+    if deleting and replay and outcome.message == NOT_FOUND:
+        return ItemOutcome(
+            ItemState.PROBABLY_ACCEPTED,
+            "the delete was sent before a restart and replayed after it; the replay found no "
+            "product, so the first attempt most likely deleted it",
+        )
+    return ItemOutcome(ItemState.FAILED, outcome.message)
+
+
+def _echo_json(product: CatalogProduct) -> dict[str, Any]:
+    return {**product.to_json(), "teamId": product.team_id, "groups": list(product.groups)}
+
+
+def _record(payload: dict[str, Any]) -> CatalogProduct:
+    return CatalogProduct(
+        team_id=payload.get("teamId"),
+        groups=tuple(payload.get("groups", ())),
+        catalog_id=payload["catalogId"],
+        gtin=payload["gtin"],
+        inventory=payload["inventory"],
+        price=Decimal(payload["price"]),
+        tags=tuple(payload.get("tags", ())),
+        filters=tuple(payload.get("filters", ())),
+        profit=Decimal(payload["profit"]) if payload.get("profit") is not None else None,
+        seller_id=payload.get("sellerId"),
+    )
+
+
+class CatalogWriter:
+    """One chunk's CitrusAd writes, sent now (the workers' path): its client, and its cache
+    to evict from."""
+
+    def __init__(
+        self, client: CitrusAdClient, cache: SharedCache[Any, Any], *, max_items: int = CHUNK_SIZE
+    ) -> None:
+        self.client = client
+        self.cache = cache
         self.max_items = max_items
 
     async def sync(self, products: Sequence[CatalogProduct]) -> CatalogWriteReport:
@@ -171,6 +314,10 @@ class CatalogWriter:
 
     def _evict(self, keys: Iterable[CatalogKey]) -> None:
         self.cache.evict(*_RESOURCE, list(keys))
+
+    def evict_keys(self, keys: Iterable[CatalogKey]) -> None:
+        """Forget cached reads of ``keys`` (a chunk of a job settled)."""
+        self._evict(keys)
 
 
 def _ids(catalog_id: str, gtin: str) -> dict[str, str]:

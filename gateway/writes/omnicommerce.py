@@ -1,64 +1,74 @@
-"""OMNICOMMERCE writes with their record: validate, mark PENDING, send, settle, per chunk.
+"""OMNICOMMERCE writes as jobs: validate every item, record the job, run its chunks, answer.
 
 The Data Management API has no read endpoint, so every write is recorded in the read model
-(``gateway/readmodel.py``) around the request that carries it:
+(``gateway/readmodel.py``) in the same transactions as its job (``gateway/writes/jobs.py``):
 
 | step | where | what a kill -9 at this point leaves |
 | --- | --- | --- |
-| 1. validate every item | here, before any call | nothing |
-| 2. ``readmodel.begin`` the chunk (PENDING) | one transaction per chunk | the chunk PENDING, later chunks absent |
-| 3. send the chunk | ``OmnicommerceClient`` (100 items, paced at 5 a second) | the chunk PENDING: sent, answer unknown |
-| 4. ``readmodel.settle`` the chunk | one transaction per chunk | the chunk ACCEPTED / FAILED / DELETED / UNKNOWN |
-
-The writer drives the chunks itself (one client call per chunk) so that each chunk is begun
-right before it leaves and settled as soon as it is answered, not when the whole batch ends.
-Up to ``max_in_flight`` chunks are in the air at once; the transport's limiter paces them.
+| 1. validate every item | ``CommerceWriter``, before anything is recorded | nothing |
+| 2. submit the job | one transaction: job, chunks, items QUEUED, read-model rows QUEUED | a job that the next worker runs |
+| 3. a worker claims a chunk, waits for a rate slot | lease in ``write_chunks`` | the chunk QUEUED: run again |
+| 4. ``on_wire``: the chunk SENDING, then the request leaves | one transaction | the chunk SENDING: replayed (register overwrites, update sends the same fields, delete again) |
+| 5. the answer: items ACCEPTED / FAILED / DELETED / UNKNOWN | one transaction with the read model | settled |
 
 | chunk ends | items become |
 | --- | --- |
 | answered 202 | ACCEPTED (or DELETED), FAILED with the upstream's reason when in ``failureList`` |
-| sent, no readable answer | UNKNOWN |
+| answered 202 to a replay, "Block duplicate products." (register with BLOCK_DUPLICATES) | PROBABLY_ACCEPTED: the first attempt most likely applied it |
+| answered 202 to a replay, "product not found" (delete) | PROBABLY_ACCEPTED (deleted by the first attempt) |
+| sent, no usable answer (timeout, reset, 5xx, garbled) | UNKNOWN |
 | refused before processing (4xx, rate limit past retries, no connection) | FAILED with the error's code |
-| the request itself is cancelled | UNKNOWN, then the cancellation goes on |
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from gateway.errors import BadUserInput, GatewayError
-from gateway.readmodel import CommerceReadModel, Operation
+from gateway.errors import BadUserInput
 from gateway.upstreams.omnicommerce import OmnicommerceClient, check_commerce_id
 from gateway.upstreams.records import (
-    CommerceBatchResult,
     CommerceFailure,
     CommerceProduct,
     CommerceProductPatch,
     WriteOutcome,
-    WriteStatus,
+)
+from gateway.writes.jobs import ChunkState, ClaimedChunk, ItemOutcome, ItemState, Job, JobKind
+from gateway.writes.submit import JobSubmitter, outcome_of
+from gateway.writes.worker import ChunkResult, OnWire
+
+__all__ = [
+    "BLOCKED",
+    "CommerceWriteReport",
+    "CommerceWriter",
+    "OmnicommerceChunks",
+    "check_product_item",
+]
+
+BLOCKED = "Block duplicate products."
+NOT_FOUND = "product not found"
+UNKNOWN_MESSAGE = "sent, but no answer came back: it may or may not have been applied"
+PROBABLY_APPLIED = (
+    "the request was sent before a restart and replayed after it; the replay was refused "
+    "({reason}), so the first attempt most likely applied it"
 )
 
-__all__ = ["MAX_ITEMS_PER_CALL", "CommerceWriteReport", "CommerceWriter", "check_product_item"]
-
-MAX_ITEMS_PER_CALL = 10_000
-"""Items one mutation may carry: 100 requests, 20 seconds at the upstream's 5 a second."""
-
-UNKNOWN_MESSAGE = "sent, but no answer came back: it may or may not have been applied"
-
-_ACTIONS = {Operation.REGISTER: "create", Operation.UPDATE: "update", Operation.DELETE: "delete"}
+_ACTIONS = {
+    JobKind.OMNICOMMERCE_REGISTER: "create",
+    JobKind.OMNICOMMERCE_UPDATE: "update",
+    JobKind.OMNICOMMERCE_DELETE: "delete",
+}
 
 Item = dict[str, Any]
-Send = Callable[[list[Item]], Awaitable[CommerceBatchResult]]
 
 
 @dataclass(frozen=True, slots=True)
 class CommerceWriteReport:
-    """A whole call's outcome: the upstream's counts summed over chunks, and one outcome per item."""
+    """A job's outcome as one call answers it: counts, failures, one outcome per item."""
 
+    job: Job
     ids: tuple[str, ...]
     accept: int
     failure: int
@@ -67,67 +77,50 @@ class CommerceWriteReport:
     outcomes: tuple[WriteOutcome, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _ChunkEnd:
-    ids: tuple[str, ...]
-    accept: int
-    failure: int
-    failures: tuple[CommerceFailure, ...]
-    unknown: tuple[str, ...]
-
-
 class CommerceWriter:
-    """Register, update and delete OMNICOMMERCE products, recording each chunk in the read model."""
+    """Register, update and delete OMNICOMMERCE products as write jobs."""
 
-    def __init__(
-        self,
-        client: OmnicommerceClient,
-        readmodel: CommerceReadModel,
-        *,
-        max_items: int = MAX_ITEMS_PER_CALL,
-        max_in_flight: int = 4,
-    ) -> None:
-        self.client = client
-        self.readmodel = readmodel
-        self.max_items = max_items
-        self.max_in_flight = max_in_flight
+    def __init__(self, submitter: JobSubmitter) -> None:
+        self.submitter = submitter
+
+    def submit_register(
+        self, products: Sequence[CommerceProduct], *, block_duplicates: bool = False
+    ) -> str:
+        """``POST``: create or overwrite; ``block_duplicates`` fails ids the upstream holds."""
+        items = self._checked(products, check_product_item)
+        options = {"block_duplicates": True} if block_duplicates else {}
+        return self.submitter.submit(JobKind.OMNICOMMERCE_REGISTER, items, options)
+
+    def submit_update(self, patches: Sequence[CommerceProductPatch]) -> str:
+        """``PUT``: change only the fields each patch sets (``metadata`` keys merge)."""
+        return self.submitter.submit(
+            JobKind.OMNICOMMERCE_UPDATE, self._checked(patches, _patch_item), {}
+        )
+
+    def submit_delete(self, ids: Sequence[str]) -> str:
+        """``DELETE``: remove products by id."""
+        items = self._checked(ids, lambda index, pid: {"id": _id(index, pid)})
+        return self.submitter.submit(JobKind.OMNICOMMERCE_DELETE, items, {})
 
     async def register(
         self, products: Sequence[CommerceProduct], *, block_duplicates: bool = False
     ) -> CommerceWriteReport:
-        """``POST``: create or overwrite; ``block_duplicates`` fails ids the upstream already holds."""
-        items = self._checked(products, check_product_item)
-
-        async def send(chunk: list[Item]) -> CommerceBatchResult:
-            records = [_product_record(i) for i in chunk]
-            return await self.client.register(records, block_duplicates=block_duplicates)
-
-        return await self._write(Operation.REGISTER, items, send)
+        """Submit and wait for the job (until it ends or the process starts stopping)."""
+        return await self.report(self.submit_register(products, block_duplicates=block_duplicates))
 
     async def update(self, patches: Sequence[CommerceProductPatch]) -> CommerceWriteReport:
-        """``PUT``: change only the fields each patch sets (``metadata`` keys merge)."""
-        items = self._checked(patches, _patch_item)
-
-        async def send(chunk: list[Item]) -> CommerceBatchResult:
-            return await self.client.update([CommerceProductPatch(**_fields(i)) for i in chunk])
-
-        return await self._write(Operation.UPDATE, items, send)
+        return await self.report(self.submit_update(patches))
 
     async def delete(self, ids: Sequence[str]) -> CommerceWriteReport:
-        """``DELETE``: remove products by id."""
-        items = self._checked(ids, lambda index, pid: {"id": _id(index, pid)})
+        return await self.report(self.submit_delete(ids))
 
-        async def send(chunk: list[Item]) -> CommerceBatchResult:
-            return await self.client.delete([i["id"] for i in chunk])
-
-        return await self._write(Operation.DELETE, items, send)
+    async def report(self, job_id: str) -> CommerceWriteReport:
+        job = await self.submitter.wait(job_id)
+        return commerce_report(job, self.submitter.store.all_items(job_id))
 
     def _checked(self, given: Sequence[Any], check: Callable[[int, Any], Item]) -> list[Item]:
-        """Every item checked before any call: size, each item, then repeated ids."""
-        if not given:
-            raise BadUserInput("give at least one item")
-        if len(given) > self.max_items:
-            raise BadUserInput(f"at most {self.max_items} items a call, got {len(given)}")
+        """Every item checked before anything is recorded: size, each item, repeated ids."""
+        self.submitter.check_size(len(given))
         items = [check(index, one) for index, one in enumerate(given)]
         seen: dict[str, int] = {}
         for index, item in enumerate(items):
@@ -139,68 +132,75 @@ class CommerceWriter:
                 )
         return items
 
-    async def _write(
-        self, operation: Operation, items: list[Item], send: Send
-    ) -> CommerceWriteReport:
-        size = self.client.chunk_size
-        gate = asyncio.Semaphore(self.max_in_flight)
-        chunks = [items[at : at + size] for at in range(0, len(items), size)]
-        # Tasks start in order and the semaphore is first come, first served: chunks go in order.
-        ends = await asyncio.gather(*(self._chunk(operation, c, send, gate) for c in chunks))
-        return _report(operation, ends)
 
-    async def _chunk(
-        self, operation: Operation, chunk: list[Item], send: Send, gate: asyncio.Semaphore
-    ) -> _ChunkEnd:
-        ids = tuple(i["id"] for i in chunk)
-        async with gate:
-            self.readmodel.begin(operation, chunk)
-            try:
-                answer = await send(chunk)
-            except GatewayError as exc:
-                # Refused before processing: nothing was applied.
-                reason = f"{exc.code}: {exc.message}"
-                self.readmodel.settle(operation, (), dict.fromkeys(ids, reason))
-                failures = tuple(CommerceFailure(id=i, errors=reason) for i in ids)
-                return _ChunkEnd(ids, 0, len(ids), failures, ())
-            except BaseException:
-                # Cancelled (client gone, shutdown) while in flight: say so, then stop.
-                self.readmodel.settle(operation, (), {}, ids)
-                raise
-            failed = {f.id: f.errors for f in answer.failures if f.id in ids}
-            unknown = set(answer.unknown)
-            accepted = [i for i in ids if i not in failed and i not in unknown]
-            self.readmodel.settle(operation, accepted, failed, [i for i in ids if i in unknown])
-            return _ChunkEnd(ids, answer.accept, answer.failure, answer.failures, answer.unknown)
-
-
-def _report(operation: Operation, ends: Sequence[_ChunkEnd]) -> CommerceWriteReport:
-    ids = tuple(i for end in ends for i in end.ids)
-    failures = tuple(f for end in ends for f in end.failures)
-    unknown = tuple(i for end in ends for i in end.unknown)
-    reasons: dict[str, str] = {}
-    for failure in failures:
-        reasons.setdefault(failure.id, failure.errors)
+def commerce_report(job: Job, items: Sequence[Any]) -> CommerceWriteReport:
+    """The per-item view of a job (``items``: its ``JobItem`` list, in input order)."""
+    action = _ACTIONS[job.kind]
+    failures = tuple(
+        CommerceFailure(id=i.key, errors=i.reason or "")
+        for i in items
+        if i.state is ItemState.FAILED
+    )
+    unknown = tuple(i.key for i in items if i.state is ItemState.UNKNOWN)
     return CommerceWriteReport(
-        ids=ids,
-        accept=sum(end.accept for end in ends),
-        failure=sum(end.failure for end in ends),
+        job=job,
+        ids=tuple(i.key for i in items),
+        accept=job.counts.accepted,
+        failure=job.counts.failed,
         failures=failures,
         unknown=unknown,
-        outcomes=tuple(_outcome(operation, i, reasons, set(unknown)) for i in ids),
+        outcomes=tuple(outcome_of(action, {"id": i.key}, i.state, i.reason) for i in items),
     )
 
 
-def _outcome(
-    operation: Operation, product_id: str, reasons: Mapping[str, str], unknown: set[str]
-) -> WriteOutcome:
-    action = _ACTIONS[operation]
-    ids = {"id": product_id}
-    if product_id in reasons:
-        return WriteOutcome(WriteStatus.ERROR, action, ids, reasons[product_id])
-    if product_id in unknown:
-        return WriteOutcome(WriteStatus.UNKNOWN, action, ids, UNKNOWN_MESSAGE)
-    return WriteOutcome(WriteStatus.SUCCESS, action, ids)
+class OmnicommerceChunks:
+    """Runs one OMNICOMMERCE chunk for the workers: one request, each item's outcome."""
+
+    def __init__(self, client: OmnicommerceClient) -> None:
+        self.client = client
+
+    async def run(self, chunk: ClaimedChunk, on_wire: OnWire) -> ChunkResult:
+        method, body = _request(chunk)
+        ended = await self.client.send_chunk(method, body, before_send=on_wire)
+        size = len(chunk.items)
+        if ended.unknown is not None:
+            reason = f"{UNKNOWN_MESSAGE} ({ended.unknown.code})"
+            return ChunkResult(
+                ChunkState.UNKNOWN, (ItemOutcome(ItemState.UNKNOWN, reason),) * size, reason
+            )
+        if ended.refused is not None or ended.answer is None:
+            error = ended.refused
+            reason = f"{error.code}: {error.message}" if error else "refused"
+            return ChunkResult(
+                ChunkState.FAILED, (ItemOutcome(ItemState.FAILED, reason),) * size, reason
+            )
+        failed = {f.id: f.errors for f in ended.answer.failures}
+        return ChunkResult(
+            ChunkState.ANSWERED,
+            tuple(_item_outcome(chunk, item.key, failed.get(item.key)) for item in chunk.items),
+        )
+
+
+def _request(chunk: ClaimedChunk) -> tuple[str, dict[str, Any]]:
+    payloads = [item.payload for item in chunk.items]
+    if chunk.kind is JobKind.OMNICOMMERCE_DELETE:
+        return "DELETE", {"productIds": [p["id"] for p in payloads]}
+    if chunk.kind is JobKind.OMNICOMMERCE_UPDATE:
+        return "PUT", {"products": payloads}
+    extra = {"options": ["BLOCK_DUPLICATES"]} if chunk.options.get("block_duplicates") else {}
+    return "POST", {**extra, "products": payloads}
+
+
+def _item_outcome(chunk: ClaimedChunk, key: str, reason: str | None) -> ItemOutcome:
+    deleting = chunk.kind is JobKind.OMNICOMMERCE_DELETE
+    if reason is None:
+        return ItemOutcome(ItemState.DELETED if deleting else ItemState.ACCEPTED)
+    replayed_effect = (chunk.kind is JobKind.OMNICOMMERCE_REGISTER and reason == BLOCKED) or (
+        deleting and reason == NOT_FOUND
+    )
+    if chunk.replay and replayed_effect:
+        return ItemOutcome(ItemState.PROBABLY_ACCEPTED, PROBABLY_APPLIED.format(reason=reason))
+    return ItemOutcome(ItemState.FAILED, reason)
 
 
 # --- checks: the client checks again per chunk; these name the item and run before any call.
@@ -261,15 +261,3 @@ def _detection(index: int, pid: str, value: object) -> None:
 def _metadata(index: int, pid: str, value: object) -> None:
     if value is not None and not isinstance(value, dict):
         raise BadUserInput(f"item {index}: metadata must be a JSON object", item=pid)
-
-
-_JSON_NAMES = {"salesUrl": "sales_url", "mobileSalesUrl": "mobile_sales_url"}
-
-
-def _fields(item: Item) -> dict[str, Any]:
-    """An item as the document spells it, back into record keyword arguments."""
-    return {_JSON_NAMES.get(k, k): v for k, v in item.items()}
-
-
-def _product_record(item: Item) -> CommerceProduct:
-    return CommerceProduct(**_fields(item))

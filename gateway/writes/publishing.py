@@ -52,7 +52,7 @@ from gateway.upstreams.records import (
     Product,
     WriteOutcome,
 )
-from gateway.writes.citrusad import CatalogWriter, check_catalog_product
+from gateway.writes.citrusad import CatalogJobs, check_catalog_product
 from gateway.writes.omnicommerce import CommerceWriter, check_product_item
 
 __all__ = [
@@ -165,8 +165,8 @@ class Publisher:
         self.mappings: dict[str, ChannelMapping] = chosen
         self.batch_size = batch_size or runtime.settings.pim_batch_size
         self._loaders = Loaders(runtime)
-        self._commerce = CommerceWriter(runtime.omnicommerce, runtime.readmodel)
-        self._catalog = CatalogWriter(runtime)
+        self._commerce = CommerceWriter(runtime.submitter("publish"))
+        self._catalog = CatalogJobs(runtime.submitter("publish"))
 
     async def publish(
         self,
@@ -251,7 +251,8 @@ class Publisher:
             if channel == "omnicommerce":
                 answers = (await self._commerce.register(records)).outcomes
             else:
-                answers = (await self._catalog.sync(records)).outcomes
+                job_id = self._catalog.submit_sync(records)
+                answers = (await self._catalog.report(job_id)).outcomes
         except GatewayError as exc:
             for item, record in zip(ready, records, strict=True):
                 item.outcomes[channel] = _error(_reason(exc), record.to_json())

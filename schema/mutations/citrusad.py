@@ -11,12 +11,14 @@ from gateway.writes.citrusad import (
     DELETION_NOTICE,
     CatalogDeletion,
     CatalogInventory,
-    CatalogWriter,
+    CatalogJobs,
     CatalogWriteReport,
 )
 from schema.info import Info
+from schema.mutations.jobs import MODE_DESCRIPTION, submitter, waits
 from schema.types.catalog import CatalogProduct
-from schema.types.writes import WritePayload, WriteResult
+from schema.types.jobs import WriteJob, WriteMode
+from schema.types.writes import WritePayload, WriteResult, job_succeeded
 
 __all__ = [
     "CatalogDeletePayload",
@@ -104,67 +106,101 @@ class CatalogProductKeyInput:
 
 
 @strawberry.type(
-    description="A CitrusAd sync's answer: one result per input item, and the products as CitrusAd echoed them."
+    description="A CitrusAd sync's answer: its job and, when it waited for the job, one result "
+    "per input item and the products as synced."
 )
 class CatalogSyncPayload(WritePayload):
+    job: WriteJob = strawberry.field(description="The job that carries the write.")
     products: list[CatalogProduct | None] = strawberry.field(
         description="Per input item, in order: the product as synced; null where it was not."
     )
 
     @classmethod
-    def from_report(cls, report: CatalogWriteReport) -> CatalogSyncPayload:
+    def from_report(cls, report: CatalogWriteReport, job: WriteJob) -> CatalogSyncPayload:
         return cls(
+            job=job,
             results=[WriteResult.from_outcome(i, o) for i, o in enumerate(report.outcomes)],
             products=[CatalogProduct.from_record(p) if p else None for p in report.products],
         )
 
+    @strawberry.field(description="True when the job completed and every item ended SUCCESS.")
+    def ok(self) -> bool:
+        return job_succeeded(self.job, self.results)
 
-@strawberry.type(description="A CitrusAd delete's answer: one result per input item.")
+
+@strawberry.type(description="A CitrusAd delete's answer: its job, and one result per input item.")
 class CatalogDeletePayload(WritePayload):
+    job: WriteJob = strawberry.field(description="The job that carries the write.")
     notice: str = strawberry.field(
         description="Deletion completes upstream 30 to 60 minutes after it is accepted."
     )
+
+    @strawberry.field(description="True when the job completed and every item ended SUCCESS.")
+    def ok(self) -> bool:
+        return job_succeeded(self.job, self.results)
 
 
 def _catalog(info: Info) -> str:
     return info.context.runtime.settings.citrusad_catalog_id
 
 
+async def _outcome(
+    info: Info, jobs: CatalogJobs, job_id: str, wait: bool
+) -> tuple[CatalogWriteReport, WriteJob]:
+    """The job's report once it ended (``wait``), else an empty report and the job as it is."""
+    if wait:
+        report = await jobs.report(job_id)
+    else:
+        report = CatalogWriteReport((), ())
+    job = info.context.runtime.jobs.get(job_id)
+    assert job is not None, "a job just recorded is there"
+    return report, WriteJob.from_job(job)
+
+
 @strawberry.type
 class CatalogMutation:
     @strawberry.mutation(
-        description="Create or replace CitrusAd catalog products (an upsert), sent in chunks of 100."
+        description="Create or replace CitrusAd catalog products (an upsert), as a write job "
+        "sent in chunks of 100. " + MODE_DESCRIPTION
     )
     async def sync_catalog_products(
-        self, info: Info, products: list[CatalogProductInput]
+        self, info: Info, products: list[CatalogProductInput], mode: WriteMode | None = None
     ) -> CatalogSyncPayload:
         records = [p.to_record(_catalog(info)) for p in products]
-        report = await CatalogWriter(info.context.runtime).sync(records)
-        return CatalogSyncPayload.from_report(report)
+        jobs = CatalogJobs(submitter(info))
+        job_id = jobs.submit_sync(records)
+        wait = waits(mode, len(records), info.context.runtime.settings)
+        return CatalogSyncPayload.from_report(*await _outcome(info, jobs, job_id, wait))
 
     @strawberry.mutation(
-        description="Set the inventory of catalog products: each is read as it stands and re-synced "
-        "with the new inventory. Out of stock? Set 0 rather than deleting, as CitrusAd advises: "
-        "a deleted product can no longer be chosen by advertisers, even once back in stock."
+        description="Set the inventory of existing catalog products: each is read fresh and "
+        "re-synced with the new inventory, as a write job. Out of stock? Set 0 rather than "
+        "deleting, as CitrusAd advises: a deleted product can no longer be chosen by "
+        "advertisers, even once back in stock. " + MODE_DESCRIPTION
     )
     async def set_catalog_inventory(
-        self, info: Info, items: list[CatalogInventoryInput]
+        self, info: Info, items: list[CatalogInventoryInput], mode: WriteMode | None = None
     ) -> CatalogSyncPayload:
         catalog = _catalog(info)
         wanted = [CatalogInventory(i.catalog_id or catalog, i.gtin, i.inventory) for i in items]
-        report = await CatalogWriter(info.context.runtime).set_inventory(wanted)
-        return CatalogSyncPayload.from_report(report)
+        jobs = CatalogJobs(submitter(info))
+        job_id = jobs.submit_inventory(wanted)
+        wait = waits(mode, len(wanted), info.context.runtime.settings)
+        return CatalogSyncPayload.from_report(*await _outcome(info, jobs, job_id, wait))
 
     @strawberry.mutation(
-        description="Delete catalog products, one call per code (sellerId honoured). CitrusAd "
+        description="Delete catalog products, one request per code, as a write job. CitrusAd "
         "completes a deletion 30 to 60 minutes later. To mark a product out of stock use "
-        "setCatalogInventory with 0 instead."
+        "setCatalogInventory with 0 instead. " + MODE_DESCRIPTION
     )
     async def delete_catalog_products(
-        self, info: Info, items: list[CatalogProductKeyInput]
+        self, info: Info, items: list[CatalogProductKeyInput], mode: WriteMode | None = None
     ) -> CatalogDeletePayload:
         catalog = _catalog(info)
         doomed = [CatalogDeletion(i.catalog_id or catalog, i.gtin, i.seller_id) for i in items]
-        report = await CatalogWriter(info.context.runtime).delete(doomed)
+        jobs = CatalogJobs(submitter(info))
+        job_id = jobs.submit_delete(doomed)
+        wait = waits(mode, len(doomed), info.context.runtime.settings)
+        report, job = await _outcome(info, jobs, job_id, wait)
         results = [WriteResult.from_outcome(i, o) for i, o in enumerate(report.outcomes)]
-        return CatalogDeletePayload(results=results, notice=DELETION_NOTICE)
+        return CatalogDeletePayload(job=job, results=results, notice=DELETION_NOTICE)

@@ -10,8 +10,10 @@ from strawberry.scalars import JSON
 from gateway.upstreams.records import CommerceProduct, CommerceProductPatch
 from gateway.writes.omnicommerce import CommerceWriter
 from schema.info import Info
+from schema.mutations.jobs import MODE_DESCRIPTION, submitter, waits
 from schema.scalars import CommerceProductId
 from schema.types.commerce import CommerceWritePayload
+from schema.types.jobs import WriteJob, WriteMode
 
 __all__ = ["CommerceMutation", "CommerceProductInput", "CommerceProductPatchInput"]
 
@@ -67,9 +69,14 @@ class CommerceProductPatchInput:
         )
 
 
-def _writer(info: Info) -> CommerceWriter:
-    runtime = info.context.runtime
-    return CommerceWriter(runtime.omnicommerce, runtime.readmodel)
+async def _answer(
+    info: Info, writer: CommerceWriter, job_id: str, wait: bool
+) -> CommerceWritePayload:
+    if wait:
+        return CommerceWritePayload.from_report(await writer.report(job_id))
+    job = info.context.runtime.jobs.get(job_id)
+    assert job is not None, "a job just recorded is there"
+    return CommerceWritePayload.submitted(WriteJob.from_job(job))
 
 
 def _metadata(value: JSON | None) -> dict[str, Any] | None:
@@ -81,31 +88,43 @@ def _metadata(value: JSON | None) -> dict[str, Any] | None:
 class CommerceMutation:
     @strawberry.mutation(
         description="Register products (an existing id is overwritten unless `blockDuplicates`). "
-        "Sent in chunks of 100 at most 5 a second; each item is recorded before its chunk leaves."
+        "Recorded as a write job before anything is sent, then sent in chunks of 100, paced so "
+        "the upstream never sees more than 5 requests a second. " + MODE_DESCRIPTION
     )
     async def register_commerce_products(
         self,
         info: Info,
         products: list[CommerceProductInput],
         block_duplicates: bool = False,
+        mode: WriteMode | None = None,
     ) -> CommerceWritePayload:
-        report = await _writer(info).register(
+        writer = CommerceWriter(submitter(info))
+        job_id = writer.submit_register(
             [p.to_record() for p in products], block_duplicates=block_duplicates
         )
-        return CommerceWritePayload.from_report(report)
+        wait = waits(mode, len(products), info.context.runtime.settings)
+        return await _answer(info, writer, job_id, wait)
 
     @strawberry.mutation(
-        description="Change only the fields sent of existing products (metadata keys merge)."
+        description="Change only the fields sent of existing products (metadata keys merge), "
+        "as a write job. " + MODE_DESCRIPTION
     )
     async def update_commerce_products(
-        self, info: Info, products: list[CommerceProductPatchInput]
+        self,
+        info: Info,
+        products: list[CommerceProductPatchInput],
+        mode: WriteMode | None = None,
     ) -> CommerceWritePayload:
-        report = await _writer(info).update([p.to_record() for p in products])
-        return CommerceWritePayload.from_report(report)
+        writer = CommerceWriter(submitter(info))
+        job_id = writer.submit_update([p.to_record() for p in products])
+        wait = waits(mode, len(products), info.context.runtime.settings)
+        return await _answer(info, writer, job_id, wait)
 
-    @strawberry.mutation(description="Delete products by id.")
+    @strawberry.mutation(description="Delete products by id, as a write job. " + MODE_DESCRIPTION)
     async def delete_commerce_products(
-        self, info: Info, ids: list[CommerceProductId]
+        self, info: Info, ids: list[CommerceProductId], mode: WriteMode | None = None
     ) -> CommerceWritePayload:
-        report = await _writer(info).delete(list(ids))
-        return CommerceWritePayload.from_report(report)
+        writer = CommerceWriter(submitter(info))
+        job_id = writer.submit_delete(list(ids))
+        wait = waits(mode, len(ids), info.context.runtime.settings)
+        return await _answer(info, writer, job_id, wait)

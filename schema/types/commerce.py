@@ -22,8 +22,9 @@ from schema.globalid import encode_global_id
 from schema.info import Info
 from schema.scalars import CommerceProductId
 from schema.types.connections import PageInfo
+from schema.types.jobs import WriteJob
 from schema.types.node import Node
-from schema.types.writes import WritePayload, WriteResult
+from schema.types.writes import WritePayload, WriteResult, job_succeeded
 
 __all__ = [
     "CommerceFailure",
@@ -41,18 +42,33 @@ MAX_PAGE = 100
 
 @strawberry.enum(description="Where an OMNICOMMERCE product stands, as far as the gateway knows.")
 class CommerceStatus(enum.Enum):
-    PENDING = strawberry.enum_value(
-        "PENDING", description="Sent; no answer recorded yet (or the gateway stopped meanwhile)."
+    QUEUED = strawberry.enum_value(
+        "QUEUED", description="A write of it is recorded in a job and has not left the gateway."
+    )
+    SENDING = strawberry.enum_value(
+        "SENDING",
+        description="The request carrying it is on the wire (or was when the gateway stopped: "
+        "it is replayed at the next start).",
     )
     ACCEPTED = strawberry.enum_value(
-        "ACCEPTED", description="The last operation was accepted (202, not in failureList)."
+        "ACCEPTED", description="The last write was accepted (202, not in failureList)."
+    )
+    PROBABLY_ACCEPTED = strawberry.enum_value(
+        "PROBABLY_ACCEPTED",
+        description="Sent before a restart and replayed after it; the replay was refused as "
+        "already done, so the first attempt most likely applied it.",
     )
     FAILED = strawberry.enum_value(
-        "FAILED", description="The last operation failed; `reason` says why."
+        "FAILED", description="The last write failed; `reason` says why."
     )
     DELETED = strawberry.enum_value("DELETED", description="A delete was accepted.")
     UNKNOWN = strawberry.enum_value(
         "UNKNOWN", description="Sent, but no answer came back: it may or may not have been applied."
+    )
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED",
+        description="The last write was cancelled before it was sent; what the upstream holds "
+        "is unchanged.",
     )
 
 
@@ -76,7 +92,10 @@ class CommerceProduct(Node):
         description="The upstream's reason when the last operation FAILED."
     )
     pending: JSON | None = strawberry.field(
-        description="What is in flight (the fields sent), while PENDING or UNKNOWN."
+        description="What the last write carries (the fields sent) while QUEUED, SENDING or UNKNOWN."
+    )
+    job_id: strawberry.ID | None = strawberry.field(
+        description="The write job that last wrote this product (see `writeJob`)."
     )
     created_at: datetime = strawberry.field(description="When the gateway first sent this id.")
     updated_at: datetime = strawberry.field(description="When this record last changed.")
@@ -91,6 +110,7 @@ class CommerceProduct(Node):
             operation=CommerceOperation(rec.operation.value),
             reason=rec.reason,
             pending=JSON(rec.pending) if rec.pending is not None else None,
+            job_id=strawberry.ID(rec.job_id) if rec.job_id else None,
             created_at=rec.created_at,
             updated_at=rec.updated_at,
             held=rec.payload or {},
@@ -188,11 +208,17 @@ class CommerceFailure:
 
 
 @strawberry.type(
-    description="An OMNICOMMERCE write's answer: the upstream's counts summed over its chunks of 100, and one result per input item."
+    description="An OMNICOMMERCE write's answer: its job, and (when it waited for the job) one "
+    "result per input item with the counts the upstream answered, summed over its chunks of 100."
 )
 class CommerceWritePayload(WritePayload):
-    accept: int = strawberry.field(description="Items the upstream accepted (sum of `accept`).")
-    failure: int = strawberry.field(description="Items the upstream failed (sum of `failure`).")
+    job: WriteJob = strawberry.field(
+        description="The job that carries the write: follow it with `writeJob(id)`."
+    )
+    accept: int = strawberry.field(
+        description="Items the upstream accepted (ACCEPTED, PROBABLY_ACCEPTED or DELETED)."
+    )
+    failure: int = strawberry.field(description="Items the upstream refused.")
     unknown: int = strawberry.field(
         description="Items sent whose answer never came: they may or may not have been applied."
     )
@@ -204,6 +230,7 @@ class CommerceWritePayload(WritePayload):
     @classmethod
     def from_report(cls, report: CommerceWriteReport) -> CommerceWritePayload:
         return cls(
+            job=WriteJob.from_job(report.job),
             results=[WriteResult.from_outcome(i, o) for i, o in enumerate(report.outcomes)],
             accept=report.accept,
             failure=report.failure,
@@ -212,10 +239,25 @@ class CommerceWritePayload(WritePayload):
             product_ids=report.ids,
         )
 
+    @classmethod
+    def submitted(cls, job: WriteJob) -> CommerceWritePayload:
+        """The answer of a mutation in JOB mode: the job, no results yet."""
+        return cls(job=job, results=[], accept=0, failure=0, unknown=0, failures=[], product_ids=())
+
     @strawberry.field(
-        description="The items' records after the write, in input order (see `commerceProduct`)."
+        description="True when the job completed and every item ended SUCCESS; false while "
+        "it runs (JOB mode, or answered while the gateway was stopping)."
+    )
+    def ok(self) -> bool:
+        return job_succeeded(self.job, self.results)
+
+    @strawberry.field(
+        description="The items' records after the write, in input order (see `commerceProduct`); "
+        "empty in JOB mode."
     )
     def products(self, info: Info) -> list[CommerceProduct | None]:
-        readmodel = info.context.runtime.readmodel
-        records = [readmodel.get(pid) for pid in self.product_ids]
-        return [CommerceProduct.from_record(r) if r else None for r in records]
+        records = info.context.runtime.readmodel.get_many(self.product_ids)
+        return [
+            CommerceProduct.from_record(records[pid]) if pid in records else None
+            for pid in self.product_ids
+        ]

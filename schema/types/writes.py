@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import strawberry
 
 from gateway.upstreams.records import WriteOutcome
 
-__all__ = ["WriteAction", "WritePayload", "WriteResult", "WriteStatus"]
+__all__ = ["WriteAction", "WritePayload", "WriteResult", "WriteStatus", "job_succeeded"]
 
 
 @strawberry.enum(description="An item's outcome as the upstream answered it.")
@@ -19,6 +20,15 @@ class WriteStatus(enum.Enum):
     UNKNOWN = strawberry.enum_value(
         "UNKNOWN", description="Sent, but no answer came back: it may or may not have been applied."
     )
+    QUEUED = strawberry.enum_value(
+        "QUEUED",
+        description="A write job's item not sent yet when the answer was given (the gateway "
+        "began stopping); its job says how it ends.",
+    )
+    SENDING = strawberry.enum_value(
+        "SENDING", description="A write job's item on the wire when the answer was given."
+    )
+    CANCELLED = strawberry.enum_value("CANCELLED", description="Cancelled before it was sent.")
 
 
 @strawberry.enum
@@ -74,3 +84,9 @@ class WritePayload:
     @classmethod
     def from_outcomes(cls, outcomes: list[WriteOutcome]) -> WritePayload:
         return cls(results=[WriteResult.from_outcome(i, o) for i, o in enumerate(outcomes)])
+
+
+def job_succeeded(job: Any, results: list[WriteResult]) -> bool:
+    """A job-backed payload's ``ok``: the job ended and every item succeeded."""
+    succeeded = all(r.status in (WriteStatus.SUCCESS, WriteStatus.WARNING) for r in results)
+    return bool(job.ended()) and bool(results) and succeeded

@@ -87,7 +87,7 @@ def test_commerce_products_filter_by_status(stack: GatewayStack) -> None:
     assert (deleted["totalCount"], deleted["nodes"]) == (1, [{"productId": "A2"}])
     accepted = _data(stack, PAGE, {"status": "ACCEPTED"})["commerceProducts"]
     assert [n["productId"] for n in accepted["nodes"]] == ["A1", "A3"]
-    assert _data(stack, PAGE, {"status": "PENDING"})["commerceProducts"]["totalCount"] == 0
+    assert _data(stack, PAGE, {"status": "QUEUED"})["commerceProducts"]["totalCount"] == 0
 
 
 def test_bad_cursor_and_page_size_are_bad_user_input(stack: GatewayStack) -> None:

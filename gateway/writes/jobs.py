@@ -1,0 +1,628 @@
+"""Write jobs: every bulk write recorded before it leaves, in chunks, each chunk's state known.
+
+A job is its items (what to send), cut into chunks of at most 100 (what one request carries),
+committed in one transaction with the read-model rows that describe them (a transactional
+outbox), before anything is sent. Workers (``gateway/writes/worker.py``) then claim chunks
+under a lease and move them along:
+
+| chunk state | meaning | a kill -9 here leaves |
+| --- | --- | --- |
+| QUEUED | not sent; maybe claimed by a worker waiting for a rate slot | QUEUED: run after the lease (or at once when its process is gone) |
+| SENDING | the request is on the wire | SENDING: replayed by the next worker (every write here is safe to repeat) |
+| ANSWERED | the upstream answered; each item holds its outcome | done |
+| UNKNOWN | sent, but no usable answer came (timeout, reset, 5xx, garbled) | done: items UNKNOWN |
+| FAILED | refused before processing (4xx, no connection, breaker open) | done: items FAILED |
+| CANCELLED | cancelled before it was sent | done |
+
+| item state | meaning |
+| --- | --- |
+| QUEUED | recorded, not sent |
+| SENDING | on the wire |
+| ACCEPTED | the upstream took it |
+| PROBABLY_ACCEPTED | replayed after a crash and refused as a duplicate ("Block duplicate products."): the first attempt most likely applied it |
+| DELETED | a delete was accepted |
+| FAILED | refused, with the upstream's reason |
+| UNKNOWN | sent, no usable answer: it may or may not have been applied |
+| CANCELLED | cancelled before it was sent |
+
+A job is QUEUED until its first chunk leaves, RUNNING until no chunk is QUEUED or SENDING,
+then COMPLETED (or CANCELLED when cancelled before every chunk was sent).
+
+Recovery: a chunk whose lease ran out (its worker's process died or hung) is claimed by the
+next worker; one that was SENDING is replayed. Each takeover is written to the job's
+``recoveries`` and logged once.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.database import Database
+from gateway.readmodel import CommerceReadModel, CommerceStatus, Operation
+
+__all__ = [
+    "CHUNK_SIZE",
+    "ChunkState",
+    "ClaimedChunk",
+    "ItemOutcome",
+    "ItemState",
+    "Job",
+    "JobCounts",
+    "JobItem",
+    "JobKind",
+    "JobState",
+    "JobStore",
+    "Recovery",
+]
+
+log = logging.getLogger("gateway.writes")
+
+CHUNK_SIZE = 100
+
+
+class JobKind(enum.Enum):
+    OMNICOMMERCE_REGISTER = "omnicommerce.register"
+    OMNICOMMERCE_UPDATE = "omnicommerce.update"
+    OMNICOMMERCE_DELETE = "omnicommerce.delete"
+    CITRUSAD_SYNC = "citrusad.sync"
+    CITRUSAD_INVENTORY = "citrusad.inventory"
+    CITRUSAD_DELETE = "citrusad.delete"
+
+    @property
+    def upstream(self) -> str:
+        return self.value.split(".", 1)[0]
+
+    @property
+    def commerce_operation(self) -> Operation | None:
+        """The read-model operation an OMNICOMMERCE job records, else None."""
+        if self.upstream != "omnicommerce":
+            return None
+        return Operation(self.value.split(".", 1)[1])
+
+
+class JobState(enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class ChunkState(enum.Enum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    ANSWERED = "ANSWERED"
+    UNKNOWN = "UNKNOWN"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+class ItemState(enum.Enum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    ACCEPTED = "ACCEPTED"
+    PROBABLY_ACCEPTED = "PROBABLY_ACCEPTED"
+    DELETED = "DELETED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class JobCounts:
+    """``sent``: items that left the gateway at least once (whatever came back)."""
+
+    total: int = 0
+    queued: int = 0
+    sending: int = 0
+    sent: int = 0
+    accepted: int = 0
+    failed: int = 0
+    unknown: int = 0
+    cancelled: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """A chunk taken over from a worker that stopped holding it."""
+
+    at: str
+    chunk: int
+    was: str  # the chunk's state when taken over: QUEUED (run) or SENDING (replayed)
+    previous_owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    kind: JobKind
+    options: dict[str, Any]
+    state: JobState
+    chunks: int
+    counts: JobCounts
+    cancel_requested: bool
+    recoveries: tuple[Recovery, ...]
+    submitted_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def done(self) -> bool:
+        return self.state in (JobState.COMPLETED, JobState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class JobItem:
+    index: int
+    chunk: int
+    key: str
+    payload: Any
+    state: ItemState
+    reason: str | None
+    answer: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedChunk:
+    """A chunk a worker holds: its job's kind and options, its items, and whether it is a
+    replay (it was SENDING under a worker that is gone)."""
+
+    job_id: str
+    kind: JobKind
+    options: dict[str, Any]
+    seq: int
+    items: tuple[JobItem, ...]
+    replay: bool
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """How an item ended; ``answer`` is what the upstream echoed of it, if it echoes."""
+
+    state: ItemState
+    reason: str | None = None
+    answer: Any = None
+
+
+class JobStore:
+    """Jobs, chunks and items in the gateway's database, beside the OMNICOMMERCE read model."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        chunk_size: int = CHUNK_SIZE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.database = database
+        self.chunk_size = chunk_size
+        self._clock = clock
+
+    # --- submitting ----------------------------------------------------------------------------
+
+    def submit(
+        self,
+        kind: JobKind,
+        items: Sequence[tuple[str, Any]],
+        *,
+        options: dict[str, Any] | None = None,
+        submitted_by: str | None = None,
+    ) -> str:
+        """Record a job of ``(key, payload)`` items, all QUEUED; its id. Nothing is sent yet."""
+        job_id = uuid.uuid4().hex
+        now = _now()
+        size = self.chunk_size
+        chunks = (len(items) + size - 1) // size
+        with self.database.transaction() as db:
+            db.execute(
+                "INSERT INTO write_jobs (id, kind, options, state, total, chunks, submitted_by,"
+                " created_at, updated_at) VALUES (?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?)",
+                (job_id, kind.value, json.dumps(options or {}), len(items), chunks,
+                 submitted_by, now, now),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO write_chunks (job_id, seq, state, queued_at) VALUES (?, ?, 'QUEUED', ?)",
+                [(job_id, seq, now) for seq in range(chunks)],
+            )
+            db.executemany(
+                "INSERT INTO write_items (job_id, idx, chunk, key, payload, state)"
+                " VALUES (?, ?, ?, ?, ?, 'QUEUED')",
+                [
+                    (job_id, index, index // size, key, json.dumps(payload))
+                    for index, (key, payload) in enumerate(items)
+                ],
+            )
+            operation = kind.commerce_operation
+            if operation is not None:
+                CommerceReadModel.queue(db, job_id, operation, [p for _, p in items], now)
+        return job_id
+
+    # --- workers -------------------------------------------------------------------------------
+
+    def claim(self, owner: str, lease_seconds: float) -> ClaimedChunk | None:
+        """The oldest runnable chunk, now held by ``owner`` until the lease ends, or None.
+
+        Runnable: QUEUED and not held, or held under a lease that ran out (QUEUED: run it;
+        SENDING: replay it).
+        """
+        now = self._clock()
+        with self.database.transaction() as db:
+            row = db.execute(
+                "SELECT c.job_id, c.seq, c.state, c.owner FROM write_chunks c"
+                " JOIN write_jobs j ON j.id = c.job_id"
+                " WHERE c.state IN ('QUEUED', 'SENDING')"
+                " AND (c.owner IS NULL OR c.lease_until < ?)"
+                " ORDER BY j.created_at, c.job_id, c.seq LIMIT 1",
+                (now,),
+            ).fetchone()
+            if row is None:
+                return None
+            job_id, seq, state, previous = row
+            db.execute(
+                "UPDATE write_chunks SET owner=?, lease_until=? WHERE job_id=? AND seq=?",
+                (owner, now + lease_seconds, job_id, seq),
+            )
+            if previous is not None:
+                self._record_recovery(db, job_id, Recovery(_now(), seq, state, previous))
+            kind, options = db.execute(
+                "SELECT kind, options FROM write_jobs WHERE id=?", (job_id,)
+            ).fetchone()
+            items = _items(
+                db.execute(
+                    f"{_ITEM_SELECT} WHERE job_id=? AND chunk=? ORDER BY idx", (job_id, seq)
+                ).fetchall()
+            )
+        return ClaimedChunk(
+            job_id=job_id,
+            kind=JobKind(kind),
+            options=json.loads(options),
+            seq=seq,
+            items=tuple(items),
+            replay=state == "SENDING",
+            owner=owner,
+        )
+
+    def renew(self, owner: str, lease_seconds: float) -> None:
+        """Extend every lease ``owner`` holds (its heartbeat)."""
+        with self.database.transaction() as db:
+            db.execute(
+                "UPDATE write_chunks SET lease_until=? WHERE owner=? AND state IN ('QUEUED','SENDING')",
+                (self._clock() + lease_seconds, owner),
+            )
+
+    def mark_sending(self, chunk: ClaimedChunk) -> bool:
+        """Record that ``chunk`` is going on the wire now; False when it may not (cancelled,
+        or its lease was lost to another worker)."""
+        now = _now()
+        with self.database.transaction() as db:
+            changed = db.execute(
+                "UPDATE write_chunks SET state='SENDING', attempts=attempts+1,"
+                " sent_at=COALESCE(sent_at, ?) WHERE job_id=? AND seq=? AND owner=?"
+                " AND state IN ('QUEUED','SENDING')",
+                (now, chunk.job_id, chunk.seq, chunk.owner),
+            ).rowcount
+            if not changed:
+                return False
+            db.execute(
+                "UPDATE write_items SET state='SENDING' WHERE job_id=? AND chunk=?",
+                (chunk.job_id, chunk.seq),
+            )
+            db.execute(
+                "UPDATE write_jobs SET state='RUNNING', updated_at=? WHERE id=? AND state='QUEUED'",
+                (now, chunk.job_id),
+            )
+            if chunk.kind.commerce_operation is not None:
+                CommerceReadModel.sending(db, chunk.job_id, [i.key for i in chunk.items], now)
+        return True
+
+    def settle(
+        self,
+        chunk: ClaimedChunk,
+        state: ChunkState,
+        outcomes: Sequence[ItemOutcome],
+        error: str | None = None,
+    ) -> bool:
+        """Record the chunk's ending and each item's outcome (aligned with ``chunk.items``);
+        False when the chunk is no longer this worker's (nothing is written then)."""
+        now = _now()
+        with self.database.transaction() as db:
+            changed = db.execute(
+                "UPDATE write_chunks SET state=?, owner=NULL, lease_until=NULL, settled_at=?,"
+                " error=? WHERE job_id=? AND seq=? AND owner=? AND state IN ('QUEUED','SENDING')",
+                (state.value, now, error, chunk.job_id, chunk.seq, chunk.owner),
+            ).rowcount
+            if not changed:
+                return False
+            db.executemany(
+                "UPDATE write_items SET state=?, reason=?, answer=? WHERE job_id=? AND idx=?",
+                [
+                    (
+                        o.state.value,
+                        o.reason,
+                        json.dumps(o.answer) if o.answer is not None else None,
+                        chunk.job_id,
+                        item.index,
+                    )
+                    for item, o in zip(chunk.items, outcomes, strict=True)
+                ],
+            )
+            operation = chunk.kind.commerce_operation
+            if operation is not None:
+                CommerceReadModel.settle(
+                    db,
+                    chunk.job_id,
+                    operation,
+                    {
+                        item.key: (CommerceStatus(o.state.value), o.reason)
+                        for item, o in zip(chunk.items, outcomes, strict=True)
+                    },
+                    now,
+                )
+            self._finish_if_done(db, chunk.job_id, now)
+        return True
+
+    def release(self, chunk: ClaimedChunk) -> None:
+        """Give a chunk back unsent (shutdown while it waited for a rate slot): QUEUED, free."""
+        with self.database.transaction() as db:
+            db.execute(
+                "UPDATE write_chunks SET owner=NULL, lease_until=NULL"
+                " WHERE job_id=? AND seq=? AND owner=? AND state='QUEUED'",
+                (chunk.job_id, chunk.seq, chunk.owner),
+            )
+
+    def owners(self) -> set[str]:
+        """Workers holding a lease on an open chunk."""
+        rows = self.database.read(
+            lambda db: db.execute(
+                "SELECT DISTINCT owner FROM write_chunks"
+                " WHERE owner IS NOT NULL AND state IN ('QUEUED','SENDING')"
+            ).fetchall()
+        )
+        return {row[0] for row in rows}
+
+    def expire(self, owner: str) -> int:
+        """End ``owner``'s leases now (its process is known to be gone); chunks affected."""
+        with self.database.transaction() as db:
+            return int(
+                db.execute(
+                    "UPDATE write_chunks SET lease_until=0 WHERE owner=?"
+                    " AND state IN ('QUEUED','SENDING')",
+                    (owner,),
+                ).rowcount
+            )
+
+    # --- callers -------------------------------------------------------------------------------
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Stop chunks not yet sent (CANCELLED); chunks on the wire settle as they end."""
+        now = _now()
+        with self.database.transaction() as db:
+            if db.execute("SELECT 1 FROM write_jobs WHERE id=?", (job_id,)).fetchone() is None:
+                return None
+            db.execute(
+                "UPDATE write_jobs SET cancel_requested=1, updated_at=? WHERE id=?",
+                (now, job_id),
+            )
+            seqs = [
+                row[0]
+                for row in db.execute(
+                    "SELECT seq FROM write_chunks WHERE job_id=? AND state='QUEUED'", (job_id,)
+                ).fetchall()
+            ]
+            db.execute(
+                "UPDATE write_chunks SET state='CANCELLED', owner=NULL, lease_until=NULL,"
+                " settled_at=? WHERE job_id=? AND state='QUEUED'",
+                (now, job_id),
+            )
+            if seqs:
+                marks = ",".join("?" * len(seqs))
+                keys = [
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT key FROM write_items WHERE job_id=? AND chunk IN ({marks})",  # noqa: S608
+                        (job_id, *seqs),
+                    ).fetchall()
+                ]
+                db.execute(
+                    f"UPDATE write_items SET state='CANCELLED', reason=? WHERE job_id=?"  # noqa: S608
+                    f" AND chunk IN ({marks})",
+                    ("cancelled before it was sent", job_id, *seqs),
+                )
+                kind = JobKind(
+                    db.execute("SELECT kind FROM write_jobs WHERE id=?", (job_id,)).fetchone()[0]
+                )
+                operation = kind.commerce_operation
+                if operation is not None:
+                    outcome = (CommerceStatus.CANCELLED, "cancelled before it was sent")
+                    CommerceReadModel.settle(
+                        db, job_id, operation, dict.fromkeys(keys, outcome), now
+                    )
+            self._finish_if_done(db, job_id, now)
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> Job | None:
+        def query(db: sqlite3.Connection) -> Job | None:
+            row = db.execute(f"{_JOB_SELECT} WHERE id=?", (job_id,)).fetchone()
+            return _job(row, _counts(db, job_id)) if row else None
+
+        job: Job | None = self.database.read(query)
+        return job
+
+    def page(
+        self, *, first: int, after: str | None = None, state: JobState | None = None
+    ) -> tuple[list[Job], bool]:
+        """Jobs newest first, after the job ``after``; and whether more follow."""
+
+        def query(db: sqlite3.Connection) -> tuple[list[Job], bool]:
+            where, params = ["1=1"], []
+            if state is not None:
+                where.append("state = ?")
+                params.append(state.value)
+            if after is not None:
+                mark = db.execute(
+                    "SELECT created_at, id FROM write_jobs WHERE id=?", (after,)
+                ).fetchone()
+                if mark is not None:
+                    where.append("(created_at < ? OR (created_at = ? AND id < ?))")
+                    params.extend([mark[0], mark[0], mark[1]])
+            rows = db.execute(
+                f"{_JOB_SELECT} WHERE {' AND '.join(where)}"
+                " ORDER BY created_at DESC, id DESC LIMIT ?",
+                (*params, first + 1),
+            ).fetchall()
+            return [_job(r, _counts(db, r[0])) for r in rows[:first]], len(rows) > first
+
+        result: tuple[list[Job], bool] = self.database.read(query)
+        return result
+
+    def items(
+        self,
+        job_id: str,
+        *,
+        first: int,
+        after: int | None = None,
+        states: Sequence[ItemState] = (),
+    ) -> tuple[list[JobItem], bool]:
+        """A job's items in input order after index ``after``, optionally of some states."""
+        where = ["job_id = ?"]
+        params: list[Any] = [job_id]
+        if after is not None:
+            where.append("idx > ?")
+            params.append(after)
+        if states:
+            where.append(f"state IN ({','.join('?' * len(states))})")
+            params.extend(s.value for s in states)
+        sql = f"{_ITEM_SELECT} WHERE {' AND '.join(where)} ORDER BY idx LIMIT ?"
+        rows = self.database.read(lambda db: db.execute(sql, (*params, first + 1)).fetchall())
+        return _items(rows[:first]), len(rows) > first
+
+    def all_items(self, job_id: str) -> list[JobItem]:
+        rows = self.database.read(
+            lambda db: db.execute(
+                f"{_ITEM_SELECT} WHERE job_id=? ORDER BY idx", (job_id,)
+            ).fetchall()
+        )
+        return _items(rows)
+
+    # --- inside transactions -------------------------------------------------------------------
+
+    def _record_recovery(self, db: sqlite3.Connection, job_id: str, recovery: Recovery) -> None:
+        raw = db.execute("SELECT recoveries FROM write_jobs WHERE id=?", (job_id,)).fetchone()[0]
+        recoveries = [*json.loads(raw), _recovery_json(recovery)]
+        db.execute(
+            "UPDATE write_jobs SET recoveries=? WHERE id=?", (json.dumps(recoveries), job_id)
+        )
+        action = "replayed" if recovery.was == "SENDING" else "run"
+        log.warning(
+            "write job %s: chunk %d taken over from %s, which stopped holding it (was %s: %s)",
+            job_id,
+            recovery.chunk,
+            recovery.previous_owner,
+            recovery.was,
+            action,
+        )
+
+    @staticmethod
+    def _finish_if_done(db: sqlite3.Connection, job_id: str, now: str) -> None:
+        still_open = db.execute(
+            "SELECT COUNT(*) FROM write_chunks WHERE job_id=? AND state IN ('QUEUED','SENDING')",
+            (job_id,),
+        ).fetchone()[0]
+        if still_open:
+            return
+        cancelled = db.execute(
+            "SELECT cancel_requested FROM write_jobs WHERE id=?", (job_id,)
+        ).fetchone()[0]
+        final = JobState.CANCELLED if cancelled else JobState.COMPLETED
+        db.execute(
+            "UPDATE write_jobs SET state=?, finished_at=?, updated_at=? WHERE id=?"
+            " AND finished_at IS NULL",
+            (final.value, now, now, job_id),
+        )
+
+
+_JOB_SELECT = (
+    "SELECT id, kind, options, state, chunks, cancel_requested, recoveries, submitted_by,"
+    " created_at, updated_at, finished_at FROM write_jobs"
+)
+_ITEM_SELECT = "SELECT idx, chunk, key, payload, state, reason, answer FROM write_items"
+
+
+def _job(row: tuple[Any, ...], counts: JobCounts) -> Job:
+    (job_id, kind, options, state, chunks, cancel, recoveries, by, created, updated, finished) = row
+    return Job(
+        id=job_id,
+        kind=JobKind(kind),
+        options=json.loads(options),
+        state=JobState(state),
+        chunks=chunks,
+        counts=counts,
+        cancel_requested=bool(cancel),
+        recoveries=tuple(Recovery(**r) for r in json.loads(recoveries)),
+        submitted_by=by,
+        created_at=datetime.fromisoformat(created),
+        updated_at=datetime.fromisoformat(updated),
+        finished_at=datetime.fromisoformat(finished) if finished else None,
+    )
+
+
+def _counts(db: sqlite3.Connection, job_id: str) -> JobCounts:
+    by_state: dict[str, int] = {}
+    sent = 0
+    for state, was_sent, count in db.execute(
+        "SELECT i.state, c.sent_at IS NOT NULL, COUNT(*) FROM write_items i"
+        " JOIN write_chunks c ON c.job_id = i.job_id AND c.seq = i.chunk"
+        " WHERE i.job_id=? GROUP BY 1, 2",
+        (job_id,),
+    ):
+        by_state[state] = by_state.get(state, 0) + count
+        if was_sent:
+            sent += count
+    return JobCounts(
+        total=sum(by_state.values()),
+        queued=by_state.get("QUEUED", 0),
+        sending=by_state.get("SENDING", 0),
+        sent=sent,
+        accepted=sum(by_state.get(s, 0) for s in ("ACCEPTED", "PROBABLY_ACCEPTED", "DELETED")),
+        failed=by_state.get("FAILED", 0),
+        unknown=by_state.get("UNKNOWN", 0),
+        cancelled=by_state.get("CANCELLED", 0),
+    )
+
+
+def _items(rows: Sequence[tuple[Any, ...]]) -> list[JobItem]:
+    return [
+        JobItem(
+            index=idx,
+            chunk=chunk,
+            key=key,
+            payload=json.loads(payload),
+            state=ItemState(state),
+            reason=reason,
+            answer=json.loads(answer) if answer is not None else None,
+        )
+        for idx, chunk, key, payload, state, reason, answer in rows
+    ]
+
+
+def _recovery_json(recovery: Recovery) -> dict[str, Any]:
+    return {
+        "at": recovery.at,
+        "chunk": recovery.chunk,
+        "was": recovery.was,
+        "previous_owner": recovery.previous_owner,
+    }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")

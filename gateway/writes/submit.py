@@ -1,0 +1,79 @@
+"""Submitting write jobs and waiting for them: what every bulk writer shares.
+
+| call | does |
+| --- | --- |
+| ``check_size(n)`` | refuses an empty write or one over ``write_max_items`` before anything is recorded |
+| ``submit(kind, items, options)`` | records the job (nothing sent yet) and wakes the workers |
+| ``wait(job_id)`` | the job once it ended, or as it stands when the process starts stopping |
+| ``outcome_of(action, ids, state, reason)`` | an item's job state as a mutation's per-item result |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gateway.errors import BadUserInput
+from gateway.upstreams.records import WriteOutcome, WriteStatus
+from gateway.writes.jobs import ItemState, Job, JobKind, JobStore
+from gateway.writes.worker import WritePool
+
+__all__ = ["JobSubmitter", "outcome_of"]
+
+_STATUS = {
+    ItemState.QUEUED: WriteStatus.QUEUED,
+    ItemState.SENDING: WriteStatus.SENDING,
+    ItemState.ACCEPTED: WriteStatus.SUCCESS,
+    ItemState.PROBABLY_ACCEPTED: WriteStatus.SUCCESS,
+    ItemState.DELETED: WriteStatus.SUCCESS,
+    ItemState.FAILED: WriteStatus.ERROR,
+    ItemState.UNKNOWN: WriteStatus.UNKNOWN,
+    ItemState.CANCELLED: WriteStatus.CANCELLED,
+}
+
+
+class JobSubmitter:
+    """The job store and the workers, for one caller (``submitted_by`` names it in the job)."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        pool: WritePool,
+        *,
+        max_items: int,
+        submitted_by: str | None = None,
+    ) -> None:
+        self.store = store
+        self.pool = pool
+        self.max_items = max_items
+        self.submitted_by = submitted_by
+
+    def check_size(self, count: int) -> None:
+        if count == 0:
+            raise BadUserInput("give at least one item")
+        if count > self.max_items:
+            raise BadUserInput(f"at most {self.max_items} items a call, got {count}")
+
+    def submit(
+        self, kind: JobKind, items: Sequence[Mapping[str, Any]], options: dict[str, Any]
+    ) -> str:
+        """Record a job whose items are keyed by their ``id`` (OMNICOMMERCE) or code."""
+        keyed = [(_key_of(item), dict(item)) for item in items]
+        job_id = self.store.submit(kind, keyed, options=options, submitted_by=self.submitted_by)
+        self.pool.wake()
+        return job_id
+
+    async def wait(self, job_id: str) -> Job:
+        return await self.pool.wait(job_id)
+
+
+def _key_of(item: Mapping[str, Any]) -> str:
+    if "id" in item:
+        return str(item["id"])
+    return f"{item['catalogId']}/{item['gtin']}"
+
+
+def outcome_of(
+    action: str, ids: dict[str, str], state: ItemState, reason: str | None
+) -> WriteOutcome:
+    return WriteOutcome(_STATUS[state], action, ids, reason)

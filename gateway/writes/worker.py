@@ -1,0 +1,281 @@
+"""Workers that run write jobs' chunks, inside ``gateway serve`` or in ``gateway worker``.
+
+Each worker task loops: claim the oldest runnable chunk under a lease, run it through its
+upstream's executor, record the outcome. The executor calls ``on_wire()`` right before the
+request leaves (after any wait for a rate slot): only then does the chunk become SENDING, so
+a chunk that waited in the limiter when the process died is run again, never guessed at.
+
+| event | what happens |
+| --- | --- |
+| start | leases held by processes of this host that are gone end at once; a heartbeat renews this process's leases every third of a lease |
+| a chunk claimed but waiting for a rate slot at shutdown | given back QUEUED, unsent |
+| a chunk on the wire at shutdown | settles if its answer comes within the grace period; else it stays SENDING and is replayed after restart |
+| another process died holding chunks | its leases run out (or, on this host, are seen dead) and the chunks are taken over |
+
+``stop_claiming()`` is called from the signal handler (before uvicorn waits for requests), so
+no new chunk starts and callers waiting for a job get their answer at once; ``stop(grace)``
+then lets chunks on the wire finish for up to ``grace`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from gateway.writes.jobs import (
+    ChunkState,
+    ClaimedChunk,
+    ItemOutcome,
+    ItemState,
+    Job,
+    JobKind,
+    JobStore,
+)
+
+__all__ = [
+    "ChunkExecutor",
+    "ChunkResult",
+    "JobEvents",
+    "NotSent",
+    "OnWire",
+    "WritePool",
+    "owner_is_gone",
+    "process_owner_id",
+]
+
+log = logging.getLogger("gateway.writes")
+
+OnWire = Callable[[], Awaitable[None]]
+"""Awaited by an executor right before its request leaves; raises ``NotSent`` when it may not."""
+
+
+class NotSent(Exception):
+    """The chunk may not go out (the process is stopping, the job was cancelled, or another
+    worker took the chunk over): nothing was sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    state: ChunkState
+    outcomes: tuple[ItemOutcome, ...]
+    error: str | None = None
+
+
+class ChunkExecutor(Protocol):
+    async def run(self, chunk: ClaimedChunk, on_wire: OnWire) -> ChunkResult:
+        """Send ``chunk`` (awaiting ``on_wire()`` just before) and say how each item ended."""
+
+
+class JobEvents:
+    """In-process "a job changed" broadcast; waiters re-read the store (another process may
+    run the job, so they also poll)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Until the next change, or ``seconds`` (then the caller polls the store)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+
+
+def process_owner_id() -> str:
+    """``host/pid/start-ticks/token``: enough to tell, on this host, that the process is gone."""
+    return (
+        f"{socket.gethostname()}/{os.getpid()}/{_start_ticks(os.getpid())}/{uuid.uuid4().hex[:8]}"
+    )
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True when ``owner`` names a process of this host that no longer runs (its pid is gone
+    or now belongs to a later process). Another host's owners are left to their lease."""
+    try:
+        host, pid, ticks, _ = owner.split("/")
+    except ValueError:
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return _start_ticks(int(pid)) != ticks
+
+
+def _start_ticks(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            stat = file.read()
+    except OSError:
+        return "gone"
+    # The command name (field 2) may hold spaces; fields after its closing paren are plain.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+class WritePool:
+    """``workers`` tasks running chunks from ``store`` through ``executors``."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        executors: Mapping[JobKind, ChunkExecutor],
+        *,
+        workers: int,
+        lease_seconds: float,
+        poll_seconds: float = 0.5,
+        on_settled: Callable[[ClaimedChunk], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.executors = executors
+        self.workers = workers
+        self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
+        self.on_settled = on_settled
+        self.owner = process_owner_id()
+        self.events = JobEvents()
+        self.stopping = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._on_wire: set[asyncio.Task[None]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._last_reap = 0.0
+
+    # --- life ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.workers <= 0:
+            return
+        self._reap(force=True)
+        self._tasks = [
+            asyncio.create_task(self._work(), name=f"write-worker-{n}") for n in range(self.workers)
+        ]
+        self._heartbeat = asyncio.create_task(self._beat(), name="write-heartbeat")
+
+    def stop_claiming(self) -> None:
+        """No new chunk starts; callers waiting for a job are answered now."""
+        self.stopping.set()
+        self._wake.set()
+        self.events.notify()
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming; chunks on the wire get ``grace`` seconds to settle; the rest stays
+        QUEUED (given back) or SENDING (replayed at the next start)."""
+        self.stop_claiming()
+        waiting = [t for t in self._tasks if t not in self._on_wire]
+        for task in waiting:
+            task.cancel()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=grace)
+            if late:
+                log.warning(
+                    "%d chunk(s) still on the wire after %.0f s: left SENDING, replayed at the "
+                    "next start",
+                    len(late),
+                    grace,
+                )
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+        self._tasks = []
+
+    def wake(self) -> None:
+        """A job was submitted: idle workers look for chunks now."""
+        self._wake.set()
+
+    async def wait(self, job_id: str) -> Job:
+        """The job once it ended, or as it stands when this process starts stopping."""
+        while True:
+            job = self.store.get(job_id)
+            if job is None:
+                raise LookupError(job_id)
+            if job.done or self.stopping.is_set():
+                return job
+            await self.events.wait(self.poll_seconds)
+
+    # --- the workers ---------------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while not self.stopping.is_set():
+            chunk = self.store.claim(self.owner, self.lease_seconds)
+            if chunk is None:
+                self._reap()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                continue
+            await self._run(chunk)
+
+    async def _run(self, chunk: ClaimedChunk) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        async def on_wire() -> None:
+            if self.stopping.is_set():
+                raise NotSent("the gateway is stopping")
+            if not self.store.mark_sending(chunk):
+                raise NotSent("cancelled, or taken over by another worker")
+            self._on_wire.add(task)
+            self.events.notify()
+
+        try:
+            result = await self.executors[chunk.kind].run(chunk, on_wire)
+        except NotSent:
+            self.store.release(chunk)
+            return
+        except asyncio.CancelledError:
+            if task not in self._on_wire:
+                self.store.release(chunk)
+            raise
+        except Exception as exc:
+            # A bug, not an upstream answer: what is known is whether the chunk left.
+            log.exception("write job %s chunk %d: executor failed", chunk.job_id, chunk.seq)
+            result = _broken(chunk, exc, sent=task in self._on_wire)
+        finally:
+            self._on_wire.discard(task)
+        settled = self.store.settle(chunk, result.state, result.outcomes, result.error)
+        if settled and self.on_settled is not None:
+            self.on_settled(chunk)
+        self.events.notify()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                self.store.renew(self.owner, self.lease_seconds)
+            except Exception:
+                log.exception("write workers: could not renew leases")
+
+    def _reap(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_reap < 5.0:
+            return
+        self._last_reap = now
+        for owner in self.store.owners() - {self.owner}:
+            if owner_is_gone(owner) and (count := self.store.expire(owner)):
+                log.warning(
+                    "write workers: %d chunk(s) held by %s, a process that is gone, are taken over",
+                    count,
+                    owner,
+                )
+
+
+def _broken(chunk: ClaimedChunk, exc: Exception, *, sent: bool) -> ChunkResult:
+    reason = f"internal error in the gateway ({type(exc).__name__})"
+    if sent:
+        state, item = ChunkState.UNKNOWN, ItemState.UNKNOWN
+        reason += ": it may or may not have been applied"
+    else:
+        state, item = ChunkState.FAILED, ItemState.FAILED
+    outcomes: Sequence[ItemOutcome] = [ItemOutcome(item, reason)] * len(chunk.items)
+    return ChunkResult(state, tuple(outcomes), reason)
