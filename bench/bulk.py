@@ -221,7 +221,11 @@ def plan_bulk(schema: strawberry.Schema, mutation: str, sample: dict[str, Any]) 
         return f"not available: {input_type} has none of the fields {sorted(sample)}"
     selection = _selection(schema, field["type"])
     type_text = _type_text(items_arg[1])
-    document = f"mutation Bulk(${name}: {type_text}) {{ {mutation}({name}: ${name}) {selection} }}"
+    # A write-job mutation waits for its job: the bench times the write end to end.
+    wait = ", mode: WAIT" if any(arg["name"] == "mode" for arg in declared) else ""
+    document = (
+        f"mutation Bulk(${name}: {type_text}) {{ {mutation}({name}: ${name}{wait}) {selection} }}"
+    )
     return BulkPlan(document=document, variable=name)
 
 
