@@ -5,7 +5,7 @@ GatewayError                      code
 ├── UpstreamError                 UPSTREAM_ERROR
 │   ├── UpstreamUnavailable       UPSTREAM_UNAVAILABLE   (connect failed, 5xx, breaker open)
 │   ├── UpstreamTimeout           UPSTREAM_TIMEOUT       (no answer in time)
-│   ├── UpstreamRateLimited       UPSTREAM_RATE_LIMITED  (429 that retries did not outlast)
+│   ├── UpstreamRateLimited       UPSTREAM_RATE_LIMITED  (429 past retries; a read past its wait budget)
 │   ├── UpstreamBadResponse       UPSTREAM_BAD_RESPONSE  (malformed, hostile or unexpected body)
 │   ├── UpstreamRejected          UPSTREAM_REJECTED      (4xx: the upstream refused the request)
 │   └── UpstreamOutcomeUnknown    UPSTREAM_OUTCOME_UNKNOWN (a write whose answer never came)
@@ -110,6 +110,13 @@ class UpstreamRateLimited(UpstreamError):
     ) -> None:
         super().__init__(message, upstream=upstream, item=item, status=status)
         self.retry_after = retry_after
+
+    def extensions(self) -> dict[str, Any]:
+        data = super().extensions()
+        if self.retry_after is not None:
+            # Seconds, as a client's retry timer wants them (HTTP's Retry-After is whole seconds).
+            data["retryAfter"] = round(self.retry_after, 3)
+        return data
 
 
 class UpstreamBadResponse(UpstreamError):

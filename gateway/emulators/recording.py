@@ -5,10 +5,23 @@ in process (``app.state.log``, ``app.state.faults``) and over HTTP under ``/__em
 
 | method and path | effect |
 | --- | --- |
-| ``GET /__emulator__/log`` | the recorded requests, oldest first (JSON) |
+| ``GET /__emulator__/log`` | the recorded requests, oldest first (JSON), each with ``at`` and ``status`` |
 | ``DELETE /__emulator__/log`` | forget them |
-| ``POST /__emulator__/faults`` | ``{"latency": 0.5, "status": 503, "count": 2, "retry_after": 1, "malformed": 1}`` |
+| ``POST /__emulator__/faults`` | ``{"latency": 0.5, "jitter": 0.3, "status": 503, "count": 2, "retry_after": 1, "malformed": 1}`` |
 | ``DELETE /__emulator__/faults`` | clear every fault |
+
+| fault | effect on each request |
+| --- | --- |
+| ``latency`` | waits that many seconds before it is handled |
+| ``jitter`` | waits a uniformly random 0..``jitter`` seconds more: network delay on the way in, so requests sent in order and apart may arrive bunched or reordered |
+| ``status``, ``count``, ``retry_after`` | the next ``count`` requests are answered ``status`` (with ``Retry-After``) |
+| ``malformed`` | the next requests get ``malformed_body`` instead of the real answer |
+
+Each entry is logged when the request is received (so a test sees a request whose client
+gave up), then gets ``at`` (``time.time()`` when it reaches the handler, after latency and
+jitter: the moment a rate limit counts it) and ``status`` (when the answer starts).
+``RequestLog.max_in_window(1.0)`` counts the most arrivals within any sliding second, so
+tests measure a rate at the upstream's end, never at the client's.
 
 Admin requests are neither logged nor faulted.
 """
@@ -17,7 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -34,6 +49,7 @@ __all__ = [
     "RecordingMiddleware",
     "RequestLog",
     "admin_routes",
+    "max_in_window",
 ]
 
 ADMIN_PREFIX = "/__emulator__"
@@ -41,15 +57,21 @@ _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "proxy-auth
 _REDACTED = "<redacted>"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RecordedRequest:
-    """One request as the emulator received it, with secret header values redacted."""
+    """One request as the emulator received it, with secret header values redacted.
+
+    ``at`` and ``status`` are filled in later (arrival at the handler, answer): ``None`` until
+    then, e.g. while the request still waits out its latency.
+    """
 
     method: str
     path: str
     query: str
     headers: dict[str, str]
     body: bytes
+    at: float | None = None
+    status: int | None = None
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -81,11 +103,35 @@ class RequestLog:
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests matched ``method`` and ``path`` (exact), each if given."""
-        return sum(
-            1
-            for e in self.entries()
-            if (method is None or e.method == method) and (path is None or e.path == path)
+        return sum(1 for e in self.entries() if _matches(e, method, path))
+
+    def max_in_window(
+        self, seconds: float = 1.0, method: str | None = None, path: str | None = None
+    ) -> int:
+        """The most matching requests that arrived (``at``) within any ``seconds`` window.
+
+        The window is half-open, as a sliding-window limiter counts: arrivals exactly
+        ``seconds`` apart are not in one window.
+        """
+        return max_in_window(
+            [e.at for e in self.entries() if e.at is not None and _matches(e, method, path)],
+            seconds,
         )
+
+
+def max_in_window(times: list[float], seconds: float = 1.0) -> int:
+    """The most of ``times`` within any half-open window ``[t, t + seconds)``."""
+    ordered = sorted(times)
+    most = first = 0
+    for last, at in enumerate(ordered):
+        while at - ordered[first] >= seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def _matches(entry: RecordedRequest, method: str | None, path: str | None) -> bool:
+    return (method is None or entry.method == method) and (path is None or entry.path == path)
 
 
 @dataclass(slots=True)
@@ -93,6 +139,7 @@ class Faults:
     """Switches that make the next requests slow, failing or garbled."""
 
     latency: float = 0.0
+    jitter: float = 0.0
     status: int | None = None
     count: int = 0
     retry_after: int | None = None
@@ -109,7 +156,12 @@ class Faults:
                 setattr(self, name, value)
 
     def clear(self) -> None:
-        self.set(latency=0.0, status=None, count=0, retry_after=None, malformed=0)
+        self.set(latency=0.0, jitter=0.0, status=None, count=0, retry_after=None, malformed=0)
+
+    def delay(self) -> float:
+        """Seconds the next request waits before it is handled: latency plus its jitter."""
+        with self._lock:
+            return self.latency + (random.uniform(0.0, self.jitter) if self.jitter > 0 else 0.0)
 
     def take_status(self) -> int | None:
         """The status to answer instead of the real one, consuming one of ``count``."""
@@ -140,9 +192,14 @@ class RecordingMiddleware:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
-        self.log.append(_record(scope, body))
-        if self.faults.latency:
-            await asyncio.sleep(self.faults.latency)
+        entry = _record(scope, body)
+        self.log.append(entry)
+        delay = self.faults.delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # Nothing yields between here and the app's handler: ``at`` is when a limit counts it.
+        entry.at = time.time()
+        send = _noting_status(entry, send)
         status = self.faults.take_status()
         if status is not None:
             await self._fault_response(status)(scope, receive, send)
@@ -205,6 +262,15 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _noting_status(entry: RecordedRequest, send: Send) -> Send:
+    async def noting(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry.status = int(message["status"])
+        await send(message)
+
+    return noting
 
 
 def _replay(body: bytes) -> Callable[[], Any]:

@@ -368,6 +368,36 @@ def test_rate_limit_on_the_real_clock(omnicommerce_server: BackgroundServer) -> 
         assert client.put(PATH, json={"products": [{"id": "x"}]}).status_code == 202
 
 
+def test_the_window_counts_a_call_when_it_reaches_the_handler(
+    omnicommerce_server: BackgroundServer,
+) -> None:
+    # A call delayed on the way in (latency, or jitter) is counted when it arrives, as the
+    # real API counts it: sent right after five others, it arrives after their second.
+    with httpx.Client(base_url=omnicommerce_server.url, headers=AUTH) as client:
+        codes = [client.put(PATH, json={"products": [{"id": "x"}]}).status_code for _ in range(5)]
+        omnicommerce_server.app.state.faults.set(latency=1.0)
+        codes.append(client.put(PATH, json={"products": [{"id": "x"}]}).status_code)
+    assert codes == [202] * 6
+    assert omnicommerce_server.app.state.log.max_in_window(1.0) <= 5
+
+
+def test_the_log_has_each_calls_arrival_and_answer(
+    timed_server: BackgroundServer, clock: FakeClock
+) -> None:
+    before = time.time()
+    for _ in range(6):
+        call(timed_server, "DELETE", {"productIds": ["x"]})
+    call(timed_server, "DELETE", {"productIds": ["x"]}, headers={})
+    after = time.time()
+    entries = timed_server.app.state.log.entries()
+    assert [e.status for e in entries] == [202] * 5 + [429, 401]
+    arrivals = [e.at for e in entries]
+    assert all(a is not None and before <= a <= after for a in arrivals)
+    assert arrivals == sorted(arrivals)  # one after another
+    shown = httpx.get(f"{timed_server.url}/__emulator__/log").json()
+    assert [(e["status"], e["at"]) for e in shown] == [(e.status, e.at) for e in entries]
+
+
 # --- emulator plumbing -------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -214,3 +215,22 @@ async def test_nothing_to_send_sends_nothing(
     result = await client.delete([])
     assert (result.accept, result.failure) == (0, 0)
     assert omnicommerce_server.app.state.log.count() == 0
+
+
+async def test_1000_items_from_8_callers_never_trip_the_limit_under_random_delay(
+    client: OmnicommerceClient, omnicommerce_server: BackgroundServer
+) -> None:
+    # 0 to 0.3 s of delay on the way in: requests sent apart arrive bunched. The pace holds
+    # because each slot reopens a window after its answer, not after its start.
+    omnicommerce_server.app.state.faults.set(jitter=0.3)
+    pushy = OmnicommerceClient(client.transport, max_in_flight=8)
+    results = await asyncio.gather(
+        *(pushy.register([product(f"{c}-{i}") for i in range(125)]) for c in range(8))
+    )
+    assert [(r.accept, r.failure, r.unknown) for r in results] == [(125, 0, ())] * 8
+    log = omnicommerce_server.app.state.log
+    statuses = [e.status for e in log.entries()]
+    assert (len(statuses), statuses.count(429)) == (16, 0)
+    assert set(statuses) == {202}
+    assert log.max_in_window(1.0, "POST", PATH) <= 5  # arrivals, at the upstream's end
+    assert len(omnicommerce_server.app.state.store.products) == 1000

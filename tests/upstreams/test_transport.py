@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -25,12 +26,15 @@ from gateway.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from gateway.settings import load_settings
 from gateway.upstreams.transport import (
     CircuitOpen,
     RateLimit,
+    RateLimiter,
     TransportPool,
     UpstreamConfig,
     UpstreamTransport,
+    omnicommerce_config,
 )
 
 SECRET = "sk-live-0123456789abcdef"
@@ -334,6 +338,99 @@ async def test_pace_is_shared_by_concurrent_callers(
     assert all(later - earlier > 1.0 for earlier, later in zip(starts, starts[5:], strict=False))
     # The first five start at once (the window is empty); the 6th and 7th wait for it to slide.
     assert pool.metrics.limiter_waits["omnicommerce"] >= 2
+
+
+async def test_a_slot_is_held_until_the_answer_comes_back(
+    upstream: BackgroundServer, script: Script
+) -> None:
+    # One request per 0.3 s: the second may start only 0.3 s after the first one's ANSWER,
+    # since the upstream may have received the first at any moment before answering it.
+    script.then(0.5)
+    pool = TransportPool()
+    transport = pool.add(_config(upstream.url, rate=RateLimit(requests=1, per=0.3, margin=0.0)))
+    await asyncio.gather(transport.request("GET", "/slow"), transport.request("GET", "/next"))
+    await pool.aclose()
+    slow, after = script.hits
+    assert after.at - slow.at >= 0.5 + 0.3
+
+
+async def test_429_pauses_every_sender_of_the_key(
+    upstream: BackgroundServer, script: Script
+) -> None:
+    script.then(Response("slow down", status_code=429, headers={"Retry-After": "1"}))
+    pool = TransportPool()
+    rate = RateLimit(requests=5, per=1.0)
+    first = pool.add(_config(upstream.url, rate=rate))
+    writing = asyncio.create_task(first.request("POST", "/management/products", json={}))
+    for _ in range(1000):  # until the 429 has come back
+        if pool.metrics.count("omnicommerce", outcome="429"):
+            break
+        await asyncio.sleep(0.01)
+    # Another transport on the same key, with four free slots, still waits out Retry-After.
+    other = UpstreamTransport(
+        _config(upstream.url, rate=rate), limiter=first.limiter, metrics=pool.metrics
+    )
+    await other.request("GET", "/other")
+    await writing
+    await other.aclose()
+    await pool.aclose()
+    refused, *later = script.hits
+    assert sorted(h.path for h in later) == ["/2022-08/management/products", "/2022-08/other"]
+    assert all(h.at - refused.at >= 1.0 for h in later)
+
+
+async def _fill(limiter: RateLimiter | None, stack: contextlib.AsyncExitStack) -> None:
+    """Five slots held (as by five calls in flight) until ``stack`` closes."""
+    assert limiter is not None
+    for _ in range(5):
+        await stack.enter_async_context(limiter.slot())
+
+
+async def test_a_read_past_the_wait_budget_is_refused_before_sending(
+    upstream: BackgroundServer, script: Script
+) -> None:
+    pool = TransportPool()
+    config = _config(upstream.url, rate=RateLimit(requests=5, per=1.0), rate_wait_budget=0.5)
+    transport = pool.add(config)
+    async with contextlib.AsyncExitStack() as held:
+        await _fill(transport.limiter, held)
+        with pytest.raises(UpstreamRateLimited) as caught:
+            await transport.request("GET", "/x", endpoint="GET /x")
+    await pool.aclose()
+    error = caught.value
+    assert error.retry_after is not None and error.retry_after > 0.5
+    assert error.status is None  # the upstream never saw it
+    assert error.extensions() == {
+        "code": "UPSTREAM_RATE_LIMITED",
+        "upstream": "omnicommerce",
+        "retryAfter": round(error.retry_after, 3),
+    }
+    assert script.hits == []
+    assert pool.metrics.count("omnicommerce", "GET /x", "wait_budget") == 1
+
+
+async def test_a_write_waits_for_its_slot_however_long(
+    upstream: BackgroundServer, script: Script
+) -> None:
+    pool = TransportPool()
+    config = _config(upstream.url, rate=RateLimit(requests=5, per=1.0), rate_wait_budget=0.0)
+    transport = pool.add(config)
+    async with contextlib.AsyncExitStack() as held:
+        await _fill(transport.limiter, held)
+        writing = asyncio.create_task(transport.request("POST", "/management/products", json={}))
+        await asyncio.sleep(0.3)
+        assert not writing.done() and script.hits == []
+    assert (await writing).status == 200
+    await pool.aclose()
+    assert pool.metrics.limiter_waits["omnicommerce"] == 1
+    assert pool.metrics.limiter_wait_seconds["omnicommerce"] >= 1.0
+
+
+def test_the_omnicommerce_wait_budget_comes_from_settings() -> None:
+    settings = load_settings({"GATEWAY_RATE_WAIT_BUDGET_SECONDS": "0.75"})
+    config = omnicommerce_config(settings, emulator_url="http://127.0.0.1:9")
+    assert config.rate_wait_budget == 0.75
+    assert omnicommerce_config(load_settings({}), emulator_url="http://e").rate_wait_budget == 2.0
 
 
 def test_limiters_are_per_credential() -> None:

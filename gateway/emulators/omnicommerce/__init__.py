@@ -5,7 +5,7 @@ open, decided here:
 
 | question | decision |
 | --- | --- |
-| rate window | sliding 1 s per key, 5 calls; only authenticated calls count, refused ones don't |
+| rate window | sliding 1 s per key, 5 calls, counted when a call reaches the handler (after the ``latency`` and ``jitter`` faults, as the real API counts arrivals); only authenticated calls count, refused ones don't |
 | ``Retry-After`` | whole seconds, at least 1 |
 | Detection Field values | TOP, WHOLEBODY, PANTS (the document's) + OUTER, SKIRT, DRESS, SHOES, BAG, HAT, ACCESSORY; case-sensitive |
 | "bad reqeust" | answered verbatim (typo kept) for an item that is not a JSON object |

@@ -6,12 +6,14 @@
 | ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse`` |
 | ``ErrorReader`` | ``request(..., read_error=f)``: ``f(status, body)`` turns an upstream's error body into the error raised |
 | ``TransportPool`` | the gateway's transports, sharing metrics and per-credential limiters |
-| ``RateLimiter``, ``SlidingWindowRateLimiter``, ``LimiterRegistry`` | pacing; the protocol is the seam for a Redis limiter |
+| ``RateLimiter``, ``SlidingWindowRateLimiter``, ``LimiterRegistry`` | pacing: ``async with limiter.slot(max_wait=...) as slot`` holds a slot until the answer; the protocol is the seam for a Redis limiter |
+| ``Slot``, ``SlotUnavailable`` | a held slot (``admitted``, ``waited``, ``released``); no slot within ``max_wait`` (``retry_after``) |
 | ``CircuitBreaker``, ``CircuitOpen`` | fail fast while an upstream is down |
 | ``TransportMetrics`` | counters: calls by upstream/endpoint/outcome, retries, limiter waits |
 
 Libraries: retries are stamina's (capped exponential backoff with jitter, over tenacity),
-pacing is a sliding window of starts (``SlidingWindowRateLimiter``); the breaker is ours (see ``_breaker``).
+pacing is ours, a sliding window anchored to answers, not starts (``_limiter`` says why no
+library limiter fits); so is the breaker (see ``_breaker``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from gateway.upstreams.transport._limiter import (
     LimiterRegistry,
     RateLimiter,
     SlidingWindowRateLimiter,
+    Slot,
+    SlotUnavailable,
 )
 from gateway.upstreams.transport._metrics import TransportMetrics
 from gateway.upstreams.transport._transport import (
@@ -47,6 +51,8 @@ __all__ = [
     "RateLimit",
     "RateLimiter",
     "SlidingWindowRateLimiter",
+    "Slot",
+    "SlotUnavailable",
     "TransportMetrics",
     "TransportPool",
     "UpstreamConfig",

@@ -27,24 +27,20 @@ __all__ = [
 class RateLimit:
     """At most ``requests`` per ``per`` seconds, with ``margin`` (a fraction) kept in reserve.
 
-    The margin absorbs the jitter between when we send and when the upstream counts, and
-    the upstream's choice of a fixed wall-clock window or a sliding one.
+    The limiter anchors each request to when its answer came back, so network delay needs
+    no margin (see ``_limiter``); the margin covers our clock and the upstream's ticking at
+    slightly different rates, and an upstream whose rule we know less well.
     """
 
     requests: int
     per: float = 1.0
     margin: float = 0.2
 
-    @property
-    def interval(self) -> float:
-        """The least time between two requests' starts."""
-        return self.per / self.requests * (1.0 + self.margin)
 
-
-# OMNICOMMERCE: "5 requests per second (RPS)" per API key. At most 5 starts in any 1.025 s:
-# any sliding second holds at most 5 arrivals as long as the delays of two requests five
-# apart differ by less than 25 ms (loopback and LAN: well under).
-OMNICOMMERCE_RATE = RateLimit(requests=5, per=1.0, margin=0.025)
+# OMNICOMMERCE: "5 requests per second (RPS)" per API key, counted when requests arrive.
+# Request k+5 starts 1.01 s after request k's answer came back, so after it arrived,
+# whatever the delay; 10 ms covers clock-rate differences (ppm: far less), not delay.
+OMNICOMMERCE_RATE = RateLimit(requests=5, per=1.0, margin=0.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +54,7 @@ class UpstreamConfig:
     | ``backoff_*`` | capped exponential backoff with additive jitter between attempts |
     | ``retry_after_max`` | a longer ``Retry-After`` is not waited out: the error is raised |
     | ``rate`` | the pace of requests per credential, ``None`` for unlimited |
+    | ``rate_wait_budget`` | seconds an idempotent call may wait for the pace before ``UpstreamRateLimited``; ``None``: no limit (writes always wait) |
     | ``breaker_*`` | consecutive failures that open the breaker; seconds until a probe |
     """
 
@@ -72,6 +69,7 @@ class UpstreamConfig:
     backoff_jitter: float = 0.1
     retry_after_max: float = 10.0
     rate: RateLimit | None = None
+    rate_wait_budget: float | None = None
     max_response_bytes: int = 16 * 1024 * 1024
     breaker_threshold: int = 5
     breaker_reset_seconds: float = 30.0
@@ -124,6 +122,7 @@ def omnicommerce_config(settings: Settings, *, emulator_url: str | None = None) 
         headers={"X-Api-Key": key},
         timeout=settings.upstream_timeout_seconds,
         rate=OMNICOMMERCE_RATE,
+        rate_wait_budget=settings.rate_wait_budget_seconds,
     )
 
 

@@ -15,9 +15,9 @@ class TransportMetrics:
 
     | counter | key |
     | --- | --- |
-    | ``calls`` | (upstream, endpoint, outcome): outcome is the status (``"202"``) or ``timeout``, ``connect_error``, ``reset``, ``circuit_open``, ``too_large`` |
+    | ``calls`` | (upstream, endpoint, outcome): outcome is the status (``"202"``) or ``timeout``, ``connect_error``, ``reset``, ``circuit_open``, ``too_large``, ``wait_budget`` (a read refused before sending: the pace would have kept it waiting past its budget) |
     | ``retries`` | (upstream, endpoint) |
-    | ``limiter_waits``, ``limiter_wait_seconds`` | upstream: how often and how long calls waited for the pace |
+    | ``limiter_waits``, ``limiter_wait_seconds`` | upstream: how often and how long calls waited for a limiter slot |
     """
 
     calls: Counter[tuple[str, str, str]] = field(default_factory=Counter)

@@ -1,12 +1,14 @@
 """The one place HTTP happens: an ``httpx.AsyncClient`` per upstream, wrapped in policy.
 
-One call goes: breaker (fail fast) -> limiter (pace) -> send, stream, cap the body ->
-translate the outcome into the error tree -> retry if that is safe.
+One call goes: breaker (fail fast) -> limiter slot (pace; held until the answer is read,
+see ``_limiter``) -> send, stream, cap the body -> translate the outcome into the error
+tree -> retry if that is safe.
 
 | outcome | error | retried |
 | --- | --- | --- |
 | connect refused / connect timeout / no pool slot | UpstreamUnavailable / UpstreamTimeout | always: nothing was sent |
-| 429 | UpstreamRateLimited(retry_after) | always: 429 means "not processed"; waits Retry-After |
+| 429 | UpstreamRateLimited(retry_after) | always: 429 means "not processed"; waits Retry-After, and the limiter pauses every caller of the key as long |
+| a read would wait for the pace past ``rate_wait_budget`` | UpstreamRateLimited(retry_after=estimate), no status | never: refused before sending (writes always wait) |
 | timeout or reset after sending | UpstreamTimeout / UpstreamUnavailable | idempotent calls only |
 | the same, on a write | UpstreamOutcomeUnknown | never |
 | 5xx | UpstreamUnavailable(status) | idempotent calls only; a 503's Retry-After is honoured |
@@ -22,11 +24,11 @@ instead; the table's retry rule then follows that error's class (a rejection is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json as jsonlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -47,7 +49,7 @@ from gateway.observability import tracing
 from gateway.observability.request_stats import current_request
 from gateway.upstreams.transport._breaker import CircuitBreaker, CircuitOpen
 from gateway.upstreams.transport._config import UpstreamConfig
-from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter
+from gateway.upstreams.transport._limiter import LimiterRegistry, RateLimiter, SlotUnavailable
 from gateway.upstreams.transport._metrics import TransportMetrics
 
 __all__ = [
@@ -251,10 +253,10 @@ class UpstreamTransport:
             self._count(label, "circuit_open")
             raise _Failure(exc, sent=True) from None
         try:
-            await self._pace()
-            if before_send is not None:
-                await before_send()
-            response = await self._exchange(request, label, safe, read_error)
+            async with self._paced(label, safe):
+                if before_send is not None:
+                    await before_send()
+                response = await self._exchange(request, label, safe, read_error)
         except _Failure as failure:
             self.breaker.record(failed=isinstance(failure.error, _BREAKER_FAILURES))
             raise
@@ -264,15 +266,35 @@ class UpstreamTransport:
         self.breaker.record(failed=False)
         return response
 
-    async def _pace(self) -> None:
-        if self.limiter is None:
+    @contextlib.asynccontextmanager
+    async def _paced(self, label: str, safe: bool) -> AsyncIterator[None]:
+        """Hold a limiter slot around one attempt, until its answer is read or it fails."""
+        limiter = self.limiter
+        if limiter is None:
+            yield
             return
-        started = time.monotonic()
-        await self.limiter.acquire()
-        waited = time.monotonic() - started
-        if waited > 0.001:
-            self.metrics.limiter_waits[self.name] += 1
-            self.metrics.limiter_wait_seconds[self.name] += waited
+        budget = self.config.rate_wait_budget if safe else None
+        try:
+            async with limiter.slot(max_wait=budget) as slot:
+                if slot.waited > 0.001:
+                    self.metrics.limiter_waits[self.name] += 1
+                    self.metrics.limiter_wait_seconds[self.name] += slot.waited
+                yield
+        except SlotUnavailable as refused:
+            # Raised as is, not as a _Failure: stamina does not retry it; nothing was sent.
+            self.metrics.calls[(self.name, label, "wait_budget")] += 1
+            raise UpstreamRateLimited(
+                f"the upstream's rate limit leaves no room within {budget} s; "
+                f"retry in about {refused.retry_after:.1f} s",
+                retry_after=refused.retry_after,
+                upstream=self.name,
+                status=None,
+            ) from None
+        except _Failure as failure:
+            if isinstance(failure.error, UpstreamRateLimited):
+                # Retry-After speaks for the key: every caller waits, not only this retry.
+                limiter.pause(failure.retry_after)
+            raise
 
     async def _exchange(
         self, request: httpx.Request, label: str, safe: bool, read_error: ErrorReader | None
