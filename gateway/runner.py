@@ -56,7 +56,7 @@ async def serve_gateway(settings: Settings) -> None:
 async def run_worker(settings: Settings) -> None:
     """Run write jobs until SIGTERM/SIGINT: then no new chunk starts, and chunks on the wire
     get ``shutdown_grace_seconds`` to settle."""
-    workers = settings.write_workers or 4
+    workers = settings.write_workers or 8
     settings = settings.model_copy(update={"write_workers": workers})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -66,6 +66,10 @@ class Settings(BaseModel):
     citrusad_catalog_id: str = DEMO_CITRUSAD_CATALOG_ID
 
     gtin_attribute: str = "gtin"
+    # Where a product is sold and where its images live, for the default channel mapping:
+    # OMNICOMMERCE needs a sales page URL and an image URL, which the PIM does not hold.
+    shop_base_url: str | None = None
+    image_base_url: str | None = None
     database: str = ".data/gateway.sqlite3"
     extensions: tuple[str, ...] = ()
 
@@ -83,7 +87,7 @@ class Settings(BaseModel):
     write_wait_max_items: int = Field(default=1_000, ge=0)
     write_max_items: int = Field(default=100_000, ge=1)
     # Worker tasks in ``gateway serve`` (0: this process runs no jobs; ``gateway worker`` does).
-    write_workers: int = Field(default=4, ge=0, le=64)
+    write_workers: int = Field(default=8, ge=0, le=64)
     # A worker holds each chunk it runs under a lease it renews; an expired lease (a dead
     # process) lets any other worker take the chunk over.
     write_lease_seconds: float = Field(default=30.0, ge=1)

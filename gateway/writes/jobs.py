@@ -372,13 +372,26 @@ class JobStore:
         return True
 
     def release(self, chunk: ClaimedChunk) -> None:
-        """Give a chunk back unsent (shutdown while it waited for a rate slot): QUEUED, free."""
+        """Give a chunk back unprocessed, QUEUED and free: the process stops while it waited
+        for a rate slot, or while it waited to retry an attempt the upstream did not process
+        (a 429, a refused connection: the only writes the transport retries)."""
         with self.database.transaction() as db:
-            db.execute(
-                "UPDATE write_chunks SET owner=NULL, lease_until=NULL"
-                " WHERE job_id=? AND seq=? AND owner=? AND state='QUEUED'",
+            changed = db.execute(
+                "UPDATE write_chunks SET state='QUEUED', owner=NULL, lease_until=NULL"
+                " WHERE job_id=? AND seq=? AND owner=? AND state IN ('QUEUED','SENDING')",
                 (chunk.job_id, chunk.seq, chunk.owner),
+            ).rowcount
+            if not changed:
+                return
+            db.execute(
+                "UPDATE write_items SET state='QUEUED' WHERE job_id=? AND chunk=?",
+                (chunk.job_id, chunk.seq),
             )
+            if chunk.kind.commerce_operation is not None:
+                db.executemany(
+                    "UPDATE commerce_products SET status='QUEUED' WHERE id=? AND job_id=?",
+                    [(item.key, chunk.job_id) for item in chunk.items],
+                )
 
     def owners(self) -> set[str]:
         """Workers holding a lease on an open chunk."""

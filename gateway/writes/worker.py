@@ -231,7 +231,10 @@ class WritePool:
         try:
             result = await self.executors[chunk.kind].run(chunk, on_wire)
         except NotSent:
+            # Raised before an attempt's bytes left; an earlier attempt of this chunk, if any,
+            # was not processed either (the transport retries a write only then).
             self.store.release(chunk)
+            self.events.notify()
             return
         except asyncio.CancelledError:
             if task not in self._on_wire:
