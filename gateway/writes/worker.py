@@ -7,7 +7,7 @@ a chunk that waited in the limiter when the process died is run again, never gue
 
 | event | what happens |
 | --- | --- |
-| start | leases held by processes of this host that are gone end at once; a heartbeat renews this process's leases every third of a lease |
+| start | leases held by processes of this host that are gone end at once; nothing is sent for one rate window (a process that just died may have used it); a heartbeat renews this process's leases every third of a lease |
 | a chunk claimed but waiting for a rate slot at shutdown | given back QUEUED, unsent |
 | a chunk on the wire at shutdown | settles if its answer comes within the grace period; else it stays SENDING and is replayed after restart |
 | another process died holding chunks | its leases run out (or, on this host, are seen dead) and the chunks are taken over |
@@ -52,6 +52,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("gateway.writes")
+
+# A process that just died may have used the upstream's rate window (5 requests in any
+# second) right before; this one cannot know, so its workers start sending one window later.
+QUIET_START_SECONDS = 1.1
 
 OnWire = Callable[[], Awaitable[None]]
 """Awaited by an executor right before its request leaves; raises ``NotSent`` when it may not."""
@@ -206,6 +210,8 @@ class WritePool:
     # --- the workers ---------------------------------------------------------------------------
 
     async def _work(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), QUIET_START_SECONDS)
         while not self.stopping.is_set():
             chunk = self.store.claim(self.owner, self.lease_seconds)
             if chunk is None:
