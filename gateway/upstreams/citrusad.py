@@ -1,12 +1,26 @@
 """CitrusAd catalog-products client: upsert in chunks, get and delete one code a call.
 
-| method | request | per call |
+| method | request (as the document's samples, ``accept: application/json``) | per call |
 | --- | --- | --- |
 | ``upsert(products)`` | ``POST /v1/catalog-products?teamId=`` | 100 items, chunks in order |
-| ``get(catalog_id, code)`` | ``GET /v1/catalog-products/{catalog}/{code}`` | one code; ``None`` if not found |
+| ``get(catalog_id, code)`` | ``GET /v1/catalog-products/{catalog}/{code}`` (no query) | one code; ``None`` if not there |
 | ``get_many(keys)`` | one GET per distinct key, at most ``max_concurrency`` at once | one slot per key |
-| ``delete(catalog_id, code, seller_id=)`` | ``DELETE .../{catalog}/{code}[?sellerId=]`` | ``False`` if not found |
+| ``delete(catalog_id, code, seller_id=)`` | ``DELETE .../{catalog}/{code}[?sellerId=]`` | ``False`` if not there |
 | ``delete_many(keys)`` | one DELETE per key, under the same cap | one slot per key |
+
+Only POST carries ``teamId``: the document's GET and DELETE samples have none (DELETE only
+``sellerId``, when the product carries one).
+
+"Not there". The document calls an unknown code an error ("제품 광고를 찾을 수 없음",
+"catalog product not found") but gives neither its status nor its body, so a careful client
+of an unknown server reads every one of these as "not there", never as a failure:
+
+| answer to a single-product GET or DELETE | read as |
+| --- | --- |
+| 404, whatever the body (a Korean or English message, empty, ``{}``, a proxy's page) | not there |
+| 200 with a JSON object holding no product: ``{"catalogProducts": []}``, ``null``, ``{}`` (GET) | not there |
+| 200 ``{"catalogProducts": [product]}`` or a bare product object (GET) | the product |
+| 200 with several products (GET) | the one with the asked code, else UpstreamBadResponse |
 
 Prices and profits are exact: answers are parsed with ``parse_float=Decimal``. Ids placed in
 URL paths are percent-escaped and validated first (no ``/``: proxies decode ``%2F``).
@@ -32,6 +46,8 @@ __all__ = ["MAX_ITEMS", "NOT_FOUND", "CatalogKey", "CitrusAdClient", "check_code
 
 MAX_ITEMS = 100
 NOT_FOUND = "catalog product not found"
+# Every sample of the document sends it; httpx would send */* otherwise.
+_ACCEPT = {"Accept": "application/json"}
 _COLLECTION = "/v1/catalog-products"
 _ONE = _COLLECTION + "/{catalogId}/{code}"
 _CODE = re.compile(r"[^\s/\\\x00-\x1f\x7f]{1,128}")
@@ -76,25 +92,24 @@ class CitrusAdClient:
                 _COLLECTION,
                 params={"teamId": self.team_id},
                 json={"catalogProducts": items[at : at + self.chunk_size]},
+                headers=_ACCEPT,
                 endpoint=f"POST {_COLLECTION}",
             )
             echoed.extend(_products(answer.json(parse_float=Decimal), self.transport.name))
         return echoed
 
     async def get(self, catalog_id: str, code: str) -> CatalogProduct | None:
+        """The product, or ``None`` when CitrusAd says it is not there (see the table above)."""
         path = _path(catalog_id, code)
         try:
             answer = await self.transport.request(
-                "GET", path, params={"teamId": self.team_id}, endpoint=f"GET {_ONE}"
+                "GET", path, headers=_ACCEPT, endpoint=f"GET {_ONE}"
             )
         except UpstreamRejected as exc:
-            if _is_not_found(exc):
+            if exc.status == 404:
                 return None
             raise
-        found = _products(answer.json(parse_float=Decimal), self.transport.name)
-        if len(found) != 1:
-            raise UpstreamBadResponse("expected one catalog product", upstream=self.transport.name)
-        return found[0]
+        return _one(answer.json(parse_float=Decimal), code, self.transport.name)
 
     async def get_many(self, keys: Sequence[CatalogKey]) -> list[CatalogProduct | Exception | None]:
         """One slot per key, in order; a failing key gets its exception in its slot."""
@@ -107,13 +122,13 @@ class CitrusAdClient:
         product can no longer be chosen by advertisers, even once back in stock.
         """
         path = _path(catalog_id, code)
-        params = {"teamId": self.team_id}
-        if seller_id is not None:
-            params["sellerId"] = check_code(seller_id, "sellerId")
+        params = {} if seller_id is None else {"sellerId": check_code(seller_id, "sellerId")}
         try:
-            await self.transport.request("DELETE", path, params=params, endpoint=f"DELETE {_ONE}")
+            await self.transport.request(
+                "DELETE", path, params=params or None, headers=_ACCEPT, endpoint=f"DELETE {_ONE}"
+            )
         except UpstreamRejected as exc:
-            if _is_not_found(exc):
+            if exc.status == 404:
                 return False
             raise
         return True
@@ -148,10 +163,6 @@ def _path(catalog_id: str, code: str) -> str:
     return f"{_COLLECTION}/{catalog}/{quote(check_code(code), safe='')}"
 
 
-def _is_not_found(exc: UpstreamRejected) -> bool:
-    return exc.status == 404 and NOT_FOUND in exc.message
-
-
 def _checked(index: int, product: CatalogProduct) -> dict[str, Any]:
     label = f"catalogProducts[{index}] (gtin {product.gtin})"
     check_code(product.catalog_id, "catalogId")
@@ -171,6 +182,22 @@ def _checked(index: int, product: CatalogProduct) -> dict[str, Any]:
     if problems:
         raise BadUserInput("; ".join(problems), item=label)
     return product.to_json()
+
+
+def _one(data: Any, code: str, upstream: str) -> CatalogProduct | None:
+    """A single-product GET's 200 body: the product, or ``None`` when it holds none."""
+    if not isinstance(data, dict):
+        raise UpstreamBadResponse("expected a JSON object", upstream=upstream)
+    if "catalogProducts" not in data and "gtin" in data:
+        data = {"catalogProducts": [data]}  # a bare product object
+    if not data.get("catalogProducts"):
+        return None  # [], null, or no product at all (``{}``)
+    found = _products(data, upstream)
+    if len(found) > 1:
+        found = [p for p in found if p.gtin == code]
+    if len(found) != 1:
+        raise UpstreamBadResponse("expected one catalog product", upstream=upstream)
+    return found[0]
 
 
 def _products(data: Any, upstream: str) -> list[CatalogProduct]:

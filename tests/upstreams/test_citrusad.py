@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from gateway.emulators.citrusad import VARIANTS
 from gateway.emulators.serving import BackgroundServer
 from gateway.errors import BadUserInput, UpstreamRejected, UpstreamUnavailable
 from gateway.settings import DEMO_CITRUSAD_CATALOG_ID, DEMO_CITRUSAD_TEAM_ID, load_settings
@@ -150,7 +151,8 @@ async def test_delete_with_and_without_seller(
     results = await client.delete_many([(CATALOG, "222", "s-1"), (CATALOG, "333", None)])
     assert results == [True, False]
     deletes = [e for e in citrusad_server.app.state.log.entries() if e.method == "DELETE"]
-    assert "sellerId=s-1" in deletes[-2].query
+    assert deletes[-2].query == "sellerId=s-1"  # only sellerId: the document sends no teamId
+    assert deletes[-1].query == ""
 
 
 @pytest.mark.parametrize(
@@ -195,3 +197,72 @@ async def test_garbled_answer_is_a_bad_response(
     citrusad_server.app.state.faults.set(malformed=1, malformed_body=b'{"catalogProducts": [1]}')
     with pytest.raises(UpstreamBadResponse):
         await client.get(CATALOG, COVERGIRL)
+
+
+# --- the documented request, and every "not found" the document leaves possible -------------
+
+
+async def test_get_and_delete_are_sent_as_the_document_shows(
+    client: CitrusAdClient, citrusad_server: BackgroundServer
+) -> None:
+    await client.upsert([item("111")])
+    await client.get(CATALOG, COVERGIRL)
+    await client.delete(CATALOG, "111")
+    await client.delete(CATALOG, "222", seller_id="abc123")
+    sent = [
+        (e.method, e.path, e.query, e.headers.get("accept"))
+        for e in citrusad_server.app.state.log.entries()
+    ]
+    one = f"/v1/catalog-products/{CATALOG}"
+    assert sent == [
+        ("POST", "/v1/catalog-products", f"teamId={DEMO_CITRUSAD_TEAM_ID}", "application/json"),
+        ("GET", f"{one}/{COVERGIRL}", "", "application/json"),
+        ("DELETE", f"{one}/111", "", "application/json"),
+        ("DELETE", f"{one}/222", "sellerId=abc123", "application/json"),
+    ]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+async def test_every_not_found_answer_means_not_there(
+    client: CitrusAdClient, citrusad_server: BackgroundServer, variant: str
+) -> None:
+    citrusad_server.app.state.not_found.set(variant)
+    assert await client.get(CATALOG, "0000000000000") is None
+    assert await client.delete(CATALOG, "0000000000000") is False
+    found = await client.get_many([(CATALOG, "0000000000000"), (CATALOG, COVERGIRL)])
+    assert found[0] is None and isinstance(found[1], CatalogProduct)
+
+
+@pytest.mark.parametrize(
+    ("body", "gtin"),
+    [
+        (b"{}", None),
+        (b'{"catalogProducts": null}', None),
+        (b'{"message": "no such product"}', None),
+        (b'{"catalogId": "c", "gtin": "23556578965543", "inventory": 1, "price": 1}', COVERGIRL),
+        (
+            b'{"catalogProducts": [{"catalogId": "c", "gtin": "1", "inventory": 1, "price": 1},'
+            b' {"catalogId": "c", "gtin": "23556578965543", "inventory": 1, "price": 2}]}',
+            COVERGIRL,
+        ),
+    ],
+    ids=["empty object", "null list", "a message", "a bare product", "the asked one of two"],
+)
+async def test_a_200_without_a_product_is_none_and_with_one_is_read(
+    client: CitrusAdClient, citrusad_server: BackgroundServer, body: bytes, gtin: str | None
+) -> None:
+    citrusad_server.app.state.faults.set(
+        malformed=1, malformed_body=body, malformed_content_type="application/json"
+    )
+    found = await client.get(CATALOG, COVERGIRL)
+    assert (found.gtin if found else None) == gtin
+
+
+async def test_a_404_on_a_write_is_still_a_refusal(
+    client: CitrusAdClient, citrusad_server: BackgroundServer
+) -> None:
+    """Only the single-product GET and DELETE read a 404 as "not there"."""
+    citrusad_server.app.state.faults.set(status=404, count=1)
+    with pytest.raises(UpstreamRejected) as caught:
+        await client.upsert([item("111")])
+    assert caught.value.status == 404

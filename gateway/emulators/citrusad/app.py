@@ -3,8 +3,8 @@
 | request | success | errors |
 | --- | --- | --- |
 | ``POST /v1/catalog-products?teamId=`` | 200 ``{"catalogProducts": [echo...]}`` | 401, 400 (no teamId, body, >100 items, invalid item: nothing stored), 403 (other team), 415 |
-| ``GET /v1/catalog-products/{catalogId}/{code}`` | 200 ``{"catalogProducts": [echo]}`` | 401, 403, 404 ``catalog product not found`` |
-| ``DELETE /v1/catalog-products/{catalogId}/{code}[?sellerId=]`` | 204 | 401, 403, 400 (sellerId missing), 404 (unknown, or other seller) |
+| ``GET /v1/catalog-products/{catalogId}/{code}`` | 200 ``{"catalogProducts": [echo]}`` | 401, 403, not found as the switch says (``not_found.py``) |
+| ``DELETE /v1/catalog-products/{catalogId}/{code}[?sellerId=]`` | 204 | 401, 403, 400 (sellerId missing), not found (unknown, or other seller) |
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.emulators.citrusad.jsonnum import DecimalJSONResponse, loads
+from gateway.emulators.citrusad.not_found import ENGLISH, NotFoundAnswer
 from gateway.emulators.citrusad.store import CatalogStore, Key
 from gateway.emulators.citrusad.validation import check_item, item_label, to_record
 
 __all__ = ["MAX_ITEMS", "NOT_FOUND", "CatalogProductsApi"]
 
 MAX_ITEMS = 100
-NOT_FOUND = "catalog product not found"
+NOT_FOUND = ENGLISH
 _COLLECTION = "/v1/catalog-products"
 _ONE = _COLLECTION + "/{catalog_id}/{product_code}"
 
@@ -34,11 +35,22 @@ class _Refused(Exception):
         self.status, self.message = status, message
 
 
+class _NotThere(Exception):
+    """No such product: answered as the not-found switch says."""
+
+
 class CatalogProductsApi:
     """The handlers over one store, one API key and one team."""
 
-    def __init__(self, store: CatalogStore, api_key: str, team_id: str) -> None:
+    def __init__(
+        self,
+        store: CatalogStore,
+        api_key: str,
+        team_id: str,
+        not_found: NotFoundAnswer | None = None,
+    ) -> None:
         self.store, self.api_key, self.team_id = store, api_key, team_id
+        self.not_found = not_found or NotFoundAnswer()
 
     def routes(self) -> list[Route]:
         return [
@@ -76,14 +88,14 @@ class CatalogProductsApi:
         if "sellerId" in record and not seller:
             raise _Refused(400, "sellerId is required: this catalog product carries one")
         if seller and seller != record.get("sellerId"):
-            raise _Refused(404, NOT_FOUND)
+            raise _NotThere
         self.store.delete(_key(request))
         return Response(status_code=204)
 
     def _find(self, request: Request) -> dict[str, Any]:
         record = self.store.visible(_key(request))
         if record is None:
-            raise _Refused(404, NOT_FOUND)
+            raise _NotThere
         return record
 
     def _guarded(
@@ -95,6 +107,8 @@ class CatalogProductsApi:
                 return await handle(request)
             except _Refused as refused:
                 return DecimalJSONResponse({"message": refused.message}, refused.status)
+            except _NotThere:
+                return self.not_found.answer(request.method)
 
         return endpoint
 
