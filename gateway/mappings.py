@@ -23,12 +23,18 @@ The default mappings, field by field (attribute keys are module constants):
 | --- | --- | --- |
 | key | ``id``: the product's tid | ``gtin``: the ``gtin_attribute`` value; none is an error |
 | name | ``metadata.productName``: ``product_title`` in the preferred locale, else the product's name, else its tid | tag ``name:<name>`` |
-| image | ``url``: the first asset link (``IMAGE_BASE_URL`` + its path), else ``IMAGE_BASE_URL/placeholder/<tid>.jpg`` | tag ``imageurl:<url>`` |
-| page | ``salesUrl``: ``SHOP_BASE_URL/<tid>`` | |
+| image | ``url``: the first asset link (``GATEWAY_IMAGE_BASE_URL`` + its path, or as is when absolute), else ``GATEWAY_IMAGE_PLACEHOLDER_URL`` with ``{tid}``; neither is an error | tag ``imageurl:<url>`` when there is an asset |
+| page | ``salesUrl``: ``GATEWAY_SHOP_BASE_URL/<tid>``; the setting unset is an error | |
 | node | ``detection``: by the deepest path segment with a rule (``DETECTION_RULES``), else ``DEFAULT_DETECTION`` | a ``category:<segment>`` filter per segment below the classification |
-| price | ``metadata.originPrice`` and ``currency`` when the product has ``price`` / ``currency`` values | ``price``: the ``price`` value, else ``DEFAULT_PRICE`` (0.00) |
+| price | ``metadata.originPrice`` (a JSON number, as the document's example sends it) and ``currency`` when the product has ``price`` / ``currency`` values | ``price``: the ``price`` value, else ``DEFAULT_PRICE`` (0.00) |
 | stock | | ``inventory``: the ``inventory`` value, else ``DEFAULT_INVENTORY`` (0: listed, not advertised) |
 | more | ``metadata``: ``pimTid``, ``gtin``, ``brand``, ``material``, ``colors`` (of the articles) when present | filter ``Brand:<brand>`` when present |
+
+The PIM knows neither where a product is sold nor where its images are served from, so the
+OMNICOMMERCE mapping needs ``GATEWAY_SHOP_BASE_URL`` and ``GATEWAY_IMAGE_BASE_URL``; without
+them each product is refused with the reason (a dry run shows it). Against the built-in
+emulator they default to the demo's ``https://shop.example.com/products``,
+``https://images.example.com`` and its placeholder images.
 
 Detection on the demo data:
 
@@ -69,11 +75,9 @@ __all__ = [
     "DEFAULT_MAPPINGS",
     "DEFAULT_PRICE",
     "DETECTION_RULES",
-    "IMAGE_BASE_URL",
     "INVENTORY_ATTRIBUTE",
     "MATERIAL_ATTRIBUTE",
     "PRICE_ATTRIBUTE",
-    "SHOP_BASE_URL",
     "TITLE_ATTRIBUTE",
     "ChannelMapping",
     "MappingContext",
@@ -99,8 +103,6 @@ BRAND_ATTRIBUTE = "brand"
 MATERIAL_ATTRIBUTE = "material"
 COLOR_ATTRIBUTE = "color"
 
-IMAGE_BASE_URL = "https://images.example.com"
-SHOP_BASE_URL = "https://shop.example.com/products"
 
 # A PIM holds no stock or shelf price: a product it alone describes is listed, at 0, out of
 # stock, so that it is never advertised before the shop says it can be sold.
@@ -216,20 +218,23 @@ def asset_paths(product: Product) -> list[str]:
     return paths
 
 
-def image_url(product: Product) -> str:
-    """The first asset as a URL, else a placeholder that is the same for the same tid.
+def image_url(product: Product, base_url: str | None) -> str | None:
+    """The first asset as a URL, or None when there is none that can be made a URL.
 
-    | asset link | URL |
-    | --- | --- |
-    | ``/100192517000_97f.jpg`` | ``https://images.example.com/100192517000_97f.jpg`` |
-    | ``https://cdn.example.org/a.jpg`` | as is |
-    | none, tid ``DEMO-0004`` | ``https://images.example.com/placeholder/DEMO-0004.jpg`` |
+    | asset link | ``base_url`` | URL |
+    | --- | --- | --- |
+    | ``/100192517000_97f.jpg`` | ``https://images.example.com`` | ``https://images.example.com/100192517000_97f.jpg`` |
+    | ``/100192517000_97f.jpg`` | none | none |
+    | ``https://cdn.example.org/a.jpg`` | any | as is |
+    | none | any | none |
     """
     for path in asset_paths(product):
         if path.startswith(("http://", "https://")):
             return path
-        return f"{IMAGE_BASE_URL}/{quote(path.lstrip('/'))}"
-    return f"{IMAGE_BASE_URL}/placeholder/{quote(product.tid or '', safe='')}.jpg"
+        if base_url is None:
+            return None
+        return f"{base_url.rstrip('/')}/{quote(path.lstrip('/'))}"
+    return None
 
 
 def node_segments(path: str | None) -> tuple[str, ...]:
@@ -264,6 +269,16 @@ def _decimal(product: Product, attr: str) -> Decimal | None:
     return number
 
 
+def _placeholder(product: Product, settings: Settings) -> str | None:
+    template = settings.image_placeholder_url
+    return template.replace("{tid}", quote(product.tid or "", safe="")) if template else None
+
+
+def _json_number(value: Decimal) -> int | float:
+    """A price as a JSON number (the document's example sends ``"originPrice": 10000``)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _inventory(product: Product) -> int:
     number = _decimal(product, INVENTORY_ATTRIBUTE)
     if number is None:
@@ -295,16 +310,28 @@ def default_commerce_mapping(product: Product, context: MappingContext) -> Comme
     }
     metadata.update({key: value for key, value in optional.items() if value})
     if (price := _decimal(product, PRICE_ATTRIBUTE)) is not None:
-        metadata["originPrice"] = str(price)
+        metadata["originPrice"] = _json_number(price)
     if colors := _colors(product, locales):
         metadata["colors"] = colors
     if segments := node_segments(product.node):
         metadata["category"] = " > ".join(segments)
+    settings = context.settings
+    if not settings.shop_base_url:
+        raise MappingError(
+            "no sales page: set GATEWAY_SHOP_BASE_URL (the product's page is <base>/<tid>)"
+        )
+    url = image_url(product, settings.image_base_url) or _placeholder(product, settings)
+    if url is None:
+        raise MappingError(
+            "no image URL: the product has no absolute asset link"
+            + ("" if settings.image_base_url else ", and GATEWAY_IMAGE_BASE_URL is not set")
+            + " (GATEWAY_IMAGE_PLACEHOLDER_URL would stand in for a missing image)"
+        )
     return CommerceProduct(
         id=tid,
-        url=image_url(product),
+        url=url,
         detection=detection_for(product.node),
-        sales_url=f"{SHOP_BASE_URL}/{quote(tid, safe='')}",
+        sales_url=f"{settings.shop_base_url.rstrip('/')}/{quote(tid, safe='')}",
         metadata=metadata,
     )
 
@@ -316,7 +343,9 @@ def default_catalog_mapping(product: Product, context: MappingContext) -> Catalo
     if not gtin:
         raise MappingError(f"no GTIN: the product has no {attribute!r} value")
     price = _decimal(product, PRICE_ATTRIBUTE)
-    tags = [f"imageurl:{image_url(product)}", f"name:{product_name(product, context.locales)}"]
+    image = image_url(product, context.settings.image_base_url)
+    tags = [f"imageurl:{image}"] if image else []
+    tags.append(f"name:{product_name(product, context.locales)}")
     filters = [f"category:{segment}" for segment in node_segments(product.node)]
     if brand := text_of(product, BRAND_ATTRIBUTE, context.locales):
         filters.append(f"Brand:{brand}")

@@ -24,8 +24,11 @@ __all__ = [
     "DEMO_CITRUSAD_API_KEY",
     "DEMO_CITRUSAD_CATALOG_ID",
     "DEMO_CITRUSAD_TEAM_ID",
+    "DEMO_IMAGE_BASE_URL",
+    "DEMO_IMAGE_PLACEHOLDER_URL",
     "DEMO_OMNICOMMERCE_API_KEY",
     "DEMO_PIM_TOKEN",
+    "DEMO_SHOP_BASE_URL",
     "ENV_PREFIX",
     "Settings",
     "SettingsError",
@@ -42,6 +45,11 @@ DEMO_OMNICOMMERCE_API_KEY = "demo-omnicommerce-key"
 DEMO_CITRUSAD_API_KEY = "demo-citrusad-key"
 DEMO_CITRUSAD_TEAM_ID = "e8158f9b-bbb9-49fb-93fe-3ad481ca8450"
 DEMO_CITRUSAD_CATALOG_ID = "628dbe95-2ec9-4e07-881d-3e9f92ab2e0b"
+# Where the demo's products are "sold" and their images "served": used only when OMNICOMMERCE
+# is the built-in emulator and the settings name none.
+DEMO_SHOP_BASE_URL = "https://shop.example.com/products"
+DEMO_IMAGE_BASE_URL = "https://images.example.com"
+DEMO_IMAGE_PLACEHOLDER_URL = "https://images.example.com/placeholder/{tid}.jpg"
 
 
 class SettingsError(ValueError):
@@ -70,6 +78,9 @@ class Settings(BaseModel):
     # OMNICOMMERCE needs a sales page URL and an image URL, which the PIM does not hold.
     shop_base_url: str | None = None
     image_base_url: str | None = None
+    # An image URL for products without an image asset, ``{tid}`` replaced; unset, such a
+    # product is not sent to OMNICOMMERCE (it needs an image to detect anything).
+    image_placeholder_url: str | None = None
     database: str = ".data/gateway.sqlite3"
     extensions: tuple[str, ...] = ()
 
@@ -186,6 +197,9 @@ def with_embedded_upstreams(settings: Settings, roots: Mapping[str, str]) -> Set
         "omnicommerce_api_key": ("omnicommerce", SecretStr(DEMO_OMNICOMMERCE_API_KEY)),
         "citrusad_api_key": ("citrusad", SecretStr(DEMO_CITRUSAD_API_KEY)),
         "citrusad_team_id": ("citrusad", DEMO_CITRUSAD_TEAM_ID),
+        "shop_base_url": ("omnicommerce", DEMO_SHOP_BASE_URL),
+        "image_base_url": ("omnicommerce", DEMO_IMAGE_BASE_URL),
+        "image_placeholder_url": ("omnicommerce", DEMO_IMAGE_PLACEHOLDER_URL),
     }
     for field_name, (upstream, value) in demo_values.items():
         if upstream in emulated and getattr(settings, field_name) is None:

@@ -13,7 +13,7 @@ chunk ends one of three ways, merged in input order into one ``CommerceBatchResu
 | chunk | lands in |
 | --- | --- |
 | answered 202 | ``accept`` / ``failure`` + ``failures`` as the upstream said |
-| sent, no readable answer (timeout, reset, 5xx, garbled body) | ``unknown``: it may have been applied |
+| sent, no readable answer (timeout, reset, 5xx, garbled body) | ``unknown``: it may have been applied; ``ChunkAnswer.unknown.message`` says which (e.g. "the upstream answered 503 (Service Unavailable) after receiving the request: it may or may not have been applied") |
 | refused before processing (4xx, 429 past retries, breaker open, no connection) | ``failures`` with the error's code |
 
 If every chunk was refused before processing, the call itself failed: its first error is raised.
@@ -156,10 +156,19 @@ class OmnicommerceClient:
         except UpstreamUnavailable as exc:
             # A 5xx came after the chunk was received; a refused connection never sent it.
             if exc.status is not None:
-                return ChunkAnswer(unknown=exc)
+                return ChunkAnswer(unknown=_after_receipt(exc))
             return ChunkAnswer(refused=exc)
         except UpstreamError as exc:
             return ChunkAnswer(refused=exc)
+
+
+def _after_receipt(exc: UpstreamUnavailable) -> UpstreamUnavailable:
+    """The 5xx, in words that say an answer came and what it leaves unknown."""
+    return UpstreamUnavailable(
+        f"{exc.message} after receiving the request: it may or may not have been applied",
+        upstream=exc.upstream,
+        status=exc.status,
+    )
 
 
 def _merge(settled: Sequence[_Settled]) -> CommerceBatchResult:
@@ -212,14 +221,11 @@ def _checked_product(product: CommerceProduct) -> dict[str, Any]:
 def _checked_patch(patch: CommerceProductPatch) -> dict[str, Any]:
     check_commerce_id(patch.id)
     for name, value in (
-        ("url", patch.url),
         ("salesUrl", patch.sales_url),
         ("mobileSalesUrl", patch.mobile_sales_url),
     ):
         if value is not None:
             _check_url(name, value, patch.id)
-    if patch.detection is not None and not patch.detection.strip():
-        raise BadUserInput("detection must not be empty", item=patch.id)
     _check_metadata(patch.metadata, patch.id)
     data = patch.to_json()
     if len(data) == 1:

@@ -122,11 +122,13 @@ class CommerceProduct:
 
 @dataclass(frozen=True, slots=True)
 class CommerceProductPatch:
-    """A partial update for ``PUT /management/products``: ``None`` means "leave as is"."""
+    """A partial update for ``PUT /management/products``: ``None`` means "leave as is".
+
+    The document's PUT item has only ``id``, ``salesUrl``, ``mobileSalesUrl`` and
+    ``metadata``: the image and detection are changed by registering the product again.
+    """
 
     id: str
-    url: str | None = None
-    detection: str | None = None
     sales_url: str | None = None
     mobile_sales_url: str | None = None
     metadata: dict[str, Any] | None = None
@@ -134,8 +136,6 @@ class CommerceProductPatch:
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id}
         for key, value in (
-            ("url", self.url),
-            ("detection", self.detection),
             ("salesUrl", self.sales_url),
             ("mobileSalesUrl", self.mobile_sales_url),
             ("metadata", self.metadata),

@@ -227,14 +227,11 @@ def check_product_item(index: int, product: CommerceProduct) -> Item:
 def _patch_item(index: int, patch: CommerceProductPatch) -> Item:
     pid = _id(index, patch.id)
     for name, value in (
-        ("url", patch.url),
         ("salesUrl", patch.sales_url),
         ("mobileSalesUrl", patch.mobile_sales_url),
     ):
         if value is not None:
             _url(index, pid, name, value)
-    if patch.detection is not None:
-        _detection(index, pid, patch.detection)
     _metadata(index, pid, patch.metadata)
     item = patch.to_json()
     if len(item) == 1:

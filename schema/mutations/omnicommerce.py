@@ -48,8 +48,6 @@ class CommerceProductInput:
 )
 class CommerceProductPatchInput:
     id: CommerceProductId = strawberry.field(description="The product to change.")
-    url: str | None = strawberry.field(default=None, description="New image URL.")
-    detection: str | None = strawberry.field(default=None, description="New Detection Field value.")
     sales_url: str | None = strawberry.field(default=None, description="New sales page URL.")
     mobile_sales_url: str | None = strawberry.field(
         default=None, description="New mobile sales page URL."
@@ -61,8 +59,6 @@ class CommerceProductPatchInput:
     def to_record(self) -> CommerceProductPatch:
         return CommerceProductPatch(
             id=self.id,
-            url=self.url,
-            detection=self.detection,
             sales_url=self.sales_url,
             mobile_sales_url=self.mobile_sales_url,
             metadata=_metadata(self.metadata),

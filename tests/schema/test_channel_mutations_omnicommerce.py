@@ -193,7 +193,9 @@ def test_update_sends_only_the_fields_given_and_merges_metadata(stack: GatewaySt
 
 
 def test_update_of_an_unknown_id_reports_the_upstreams_reason(stack: GatewayStack) -> None:
-    payload = _data(stack, UPDATE, {"p": [{"id": "NOPE", "detection": "PANTS"}]})
+    payload = _data(
+        stack, UPDATE, {"p": [{"id": "NOPE", "salesUrl": "https://shop.example.com/x"}]}
+    )
     assert payload["updateCommerceProducts"]["failures"] == [
         {"id": "NOPE", "reason": "product not found"}
     ]
@@ -255,7 +257,7 @@ def test_invalid_items_are_refused_before_any_call_naming_the_item(stack: Gatewa
 def test_invalid_ids_are_refused_by_the_scalar(stack: GatewayStack) -> None:
     error = _refused(stack, DELETE, {"ids": ["A1", "has space"]})
     assert "not an OMNICOMMERCE product id" in error["message"]
-    error = _refused(stack, UPDATE, {"p": [{"id": "x" * 51, "detection": "TOP"}]})
+    error = _refused(stack, UPDATE, {"p": [{"id": "x" * 51, "metadata": {"a": 1}}]})
     assert "not an OMNICOMMERCE product id" in error["message"]
 
 

@@ -354,8 +354,14 @@ def _product(**changes: Any) -> Product:
     return replace(base, **changes)
 
 
+BASES = {
+    "GATEWAY_SHOP_BASE_URL": "https://shop.example.com/products",
+    "GATEWAY_IMAGE_BASE_URL": "https://images.example.com",
+}
+
+
 def test_default_mappings_take_price_stock_brand_and_assets_from_the_product() -> None:
-    settings = load_settings({})
+    settings = load_settings(BASES)
     asset = LinkGroup("assets", lists=(LinkList("IMG", links=(Link("k", "/a/shirt 1.jpg"),)),))
     product = _product(links=(asset,))
     context = MappingContext.for_settings(settings)
@@ -369,7 +375,7 @@ def test_default_mappings_take_price_stock_brand_and_assets_from_the_product() -
         "gtin": "4000000000013",
         "brand": "Acme",
         "currency": "EUR",
-        "originPrice": "19.99",
+        "originPrice": 19.99,  # a number, as the document's example sends it
         "category": "Bekleidung > Herren > Oberteile",
     }
     catalog = default_catalog_mapping(product, context)
@@ -387,11 +393,28 @@ def test_mapping_helpers() -> None:
     product = _product(values=(), links=None)
     assert product_name(product, ("en_GB",)) == "Internal name"
     assert product_name(_product(), ("de_DE",)) == "Hemd"
-    assert image_url(product) == "https://images.example.com/placeholder/P-1.jpg"
+    assert image_url(product, "https://images.example.com") is None  # no asset: no image
+    asset = LinkGroup("assets", links=(Link("k", "/a.jpg"),))
+    assert image_url(_product(links=(asset,)), None) is None  # relative, and no base
+    absolute = LinkGroup("assets", links=(Link("k", "https://cdn.example.org/a.jpg"),))
+    assert image_url(_product(links=(absolute,)), None) == "https://cdn.example.org/a.jpg"
     assert text_of(_product(), "brand") == "Acme"
     assert node_segments("/Standard") == ()
     with pytest.raises(MappingError, match="no GTIN"):
         default_catalog_mapping(product, MappingContext.for_settings(load_settings({})))
     bad_price = _product(values=(Value("price", (ValueEntry("cheap"),)),))
     with pytest.raises(MappingError, match="price value 'cheap' is not a number"):
-        default_commerce_mapping(bad_price, MappingContext.for_settings(load_settings({})))
+        default_commerce_mapping(bad_price, MappingContext.for_settings(load_settings(BASES)))
+
+
+def test_without_shop_or_image_base_urls_the_commerce_mapping_refuses_with_the_reason() -> None:
+    """The PIM knows neither where a product is sold nor where images are served from."""
+    asset = LinkGroup("assets", links=(Link("k", "/a.jpg"),))
+    product = _product(links=(asset,))
+    with pytest.raises(MappingError, match="GATEWAY_SHOP_BASE_URL"):
+        default_commerce_mapping(product, MappingContext.for_settings(load_settings({})))
+    only_shop = {"GATEWAY_SHOP_BASE_URL": "https://shop.example.com/p"}
+    with pytest.raises(MappingError, match="GATEWAY_IMAGE_BASE_URL"):
+        default_commerce_mapping(product, MappingContext.for_settings(load_settings(only_shop)))
+    catalog = default_catalog_mapping(product, MappingContext.for_settings(load_settings({})))
+    assert not any(tag.startswith("imageurl:") for tag in catalog.tags)  # a tag is optional

@@ -9,7 +9,7 @@ open, decided here:
 | ``Retry-After`` | whole seconds, at least 1 |
 | Detection Field values | TOP, WHOLEBODY, PANTS (the document's) + OUTER, SKIRT, DRESS, SHOES, BAG, HAT, ACCESSORY; case-sensitive |
 | "bad reqeust" | answered verbatim (typo kept) for an item that is not a JSON object |
-| PUT without ``salesUrl`` | accepted (the document's own example omits it); ``url``, ``detection`` may change too |
+| PUT without ``salesUrl`` | accepted (the document's own example omits it); ``url`` and ``detection`` are not PUT fields in the document: the item fails with ``unknown field: <name>`` |
 | ``metadata`` on PUT | shallow key merge; a ``null`` value is stored as ``null`` |
 | unknown item fields | the item fails with ``unknown field: <name>`` |
 | unknown id on PUT / DELETE | the item fails with ``product not found`` |

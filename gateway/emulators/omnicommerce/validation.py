@@ -55,6 +55,8 @@ DETECTIONS = (
 
 _ID = re.compile(r"[0-9A-Za-z._~-]{1,50}")
 _FIELDS = frozenset({"id", "url", "detection", "salesUrl", "mobileSalesUrl", "metadata"})
+# The document's PUT body lists only these: the image and detection change by registering again.
+_UPDATE_FIELDS = frozenset({"id", "salesUrl", "mobileSalesUrl", "metadata"})
 _REQUIRED_ON_CREATE = ("url", "detection", "salesUrl")
 _URL_FIELDS = ("url", "salesUrl", "mobileSalesUrl")
 
@@ -76,7 +78,8 @@ def check_product(item: Any, *, create: bool) -> str | None:
     """Why ``item`` cannot be registered (``create``) or updated; ``None`` if it can."""
     if not isinstance(item, dict):
         return BAD_REQUEST
-    problems = [f"unknown field: {name}" for name in item if name not in _FIELDS]
+    known = _FIELDS if create else _UPDATE_FIELDS
+    problems = [f"unknown field: {name}" for name in item if name not in known]
     if "id" not in item:
         problems.append("id is required")
     elif (reason := check_id(item["id"])) is not None:
