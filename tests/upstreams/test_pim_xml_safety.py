@@ -109,13 +109,29 @@ def test_malformed_xml(body: bytes) -> None:
         b"<pim xmlns='http://www.apollon.de/other'><products/></pim>",
         f"<products xmlns='{NS}'/>".encode(),
         f"<response xmlns='{NS}'><status>ERROR</status></response>".encode(),
-        b"<html><body>502 Bad Gateway</body></html>",
     ],
-    ids=["no-namespace", "other-namespace", "wrong-root", "issue-root", "html"],
+    ids=["no-namespace", "other-namespace", "wrong-root", "issue-root"],
 )
 def test_wrong_root_or_namespace(body: bytes) -> None:
     error = _bad(pim_xml.parse_document, body)
     assert "expected root <pim>" in str(error)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body>502 Bad Gateway</body></html>",
+        b"<!DOCTYPE html>\n<html lang='en'><body>Sign in</body></html>",
+        b"\xef\xbb\xbf  <!-- proxy --><!doctype HTML><html></html>",
+        b'<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        b'"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html xmlns="http://www.w3.org/1999/xhtml"/>',
+    ],
+    ids=["html", "html5-doctype", "bom-comment-doctype", "xhtml"],
+)
+def test_an_html_page_is_refused_as_html(body: bytes) -> None:
+    """Refused as before, in words that say what it is (a login page, a proxy's page)."""
+    error = _bad(pim_xml.parse_document, body)
+    assert error.message == "PIM answer: an HTML page, not XML: a login page or proxy?"
 
 
 def test_issue_parser_wants_a_response_root() -> None:

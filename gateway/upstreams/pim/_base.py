@@ -1,4 +1,10 @@
-"""What every PIM call shares: the transport, the error reader, batching and concurrency."""
+"""What every PIM call shares: the transport, the error reader, batching and concurrency.
+
+Every 2xx answer is looked at before it is parsed: an HTML page (``Content-Type: text/html``,
+or a body that starts as one) is what a login page or a proxy in front of the PIM answers,
+and is reported so (UpstreamBadResponse, "the PIM answered HTML (text/html), not XML: a login
+page or proxy?") rather than as whatever the XML parser would trip on first.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ DEFAULT_BATCH_SIZE = 100
 _JSON = {"Accept": "application/json"}
 _XML = {"Accept": "application/xml"}
 _XML_BODY = {"Content-Type": "application/xml; charset=UTF-8", "Accept": "application/xml"}
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -48,13 +55,15 @@ class PimBase:
     # --- plumbing ------------------------------------------------------------------------------
 
     async def _get(self, path: str) -> UpstreamResponse:
-        return await self.transport.request(
-            "GET", path, headers=_XML, endpoint=f"GET {path}", read_error=read_pim_error
+        return _not_html(
+            await self.transport.request(
+                "GET", path, headers=_XML, endpoint=f"GET {path}", read_error=read_pim_error
+            )
         )
 
     async def _read(self, path: str, body: Mapping[str, Any]) -> UpstreamResponse:
         """A retrieve: a POST that only reads, so the transport may retry it."""
-        return await self.transport.request(
+        answer = await self.transport.request(
             "POST",
             path,
             json=body,
@@ -63,6 +72,7 @@ class PimBase:
             idempotent=True,
             read_error=read_pim_error,
         )
+        return _not_html(answer)
 
     async def _query(self, path: str, body: Mapping[str, Any]) -> PimIdList:
         answer = await self.transport.request(
@@ -74,7 +84,7 @@ class PimBase:
             idempotent=True,
             read_error=read_pim_error,
         )
-        return pim_xml.parse_id_list(answer.content)
+        return pim_xml.parse_id_list(_not_html(answer).content)
 
     async def _write(self, path: str, body: bytes) -> list[PimItemResponse]:
         """A persist or perform: sent once, never retried blindly (the transport knows)."""
@@ -98,10 +108,11 @@ class PimBase:
                 status=exc.status,
             ) from exc
         try:
-            return list(pim_xml.parse_responses(answer.content))
+            return list(pim_xml.parse_responses(_not_html(answer).content))
         except UpstreamBadResponse as exc:
             raise UpstreamOutcomeUnknown(
-                "the PIM's answer to the write could not be read; it may have been applied",
+                f"the PIM's answer to the write could not be read ({exc.message}); "
+                "it may have been applied",
                 upstream=UPSTREAM,
                 status=answer.status,
             ) from exc
@@ -130,6 +141,19 @@ class PimBase:
         chunks = [distinct[at : at + size] for at in range(0, len(distinct), size)]
         answers = await self._gather(call(chunk) for chunk in chunks)
         return [record for answer in answers for record in answer]
+
+
+def _not_html(answer: UpstreamResponse) -> UpstreamResponse:
+    """``answer``, unless it is an HTML page: then UpstreamBadResponse saying so."""
+    media = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in _HTML_TYPES or pim_xml.looks_like_html(answer.content):
+        raise UpstreamBadResponse(
+            f"the PIM answered HTML ({media or 'no content type'}), not XML: "
+            "a login page or proxy?",
+            upstream=UPSTREAM,
+            status=answer.status,
+        )
+    return answer
 
 
 def on_flags(**flags: bool) -> dict[str, Any]:

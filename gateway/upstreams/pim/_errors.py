@@ -6,7 +6,8 @@
 | 403, code ``1010`` (endpoint forbidden) | ``UpstreamRejected(status=403, upstream_code="1010")`` | see below |
 | other 4xx with issues (e.g. 401 / ``1002``) | ``UpstreamRejected(upstream_code=...)`` | refused |
 | 5xx with issues (e.g. 500 / ``1000``) | ``UpstreamUnavailable(status=...)`` | the PIM failed: a read may be retried |
-| a body that is not ``<response><issues>`` | ``None``: the transport's default | a proxy's 502/503 page, say |
+| an HTML page (a login page at 401/403, a proxy's 502) | ``UpstreamRejected`` (4xx) / ``UpstreamUnavailable`` (5xx) saying "HTML, not XML" | the page's markup says nothing useful; what it is does |
+| any other body that is not ``<response><issues>`` | ``None``: the transport's default | |
 
 ``1010`` is not ``Forbidden``: that code tells a GraphQL caller *they* lack a permission,
 and sits outside ``UpstreamError``, so the field would not fail as an upstream failure.
@@ -17,7 +18,7 @@ refusal the caller cannot fix, which ``upstream_code="1010"`` lets the schema re
 from __future__ import annotations
 
 from gateway.errors import UpstreamBadResponse, UpstreamError, UpstreamRejected, UpstreamUnavailable
-from gateway.upstreams.pim_xml import parse_issue
+from gateway.upstreams.pim_xml import looks_like_html, parse_issue
 from gateway.upstreams.records import PimIssue
 
 __all__ = ["FORBIDDEN", "INVALID_INPUT", "error_for_issue", "read_pim_error"]
@@ -30,6 +31,11 @@ _MESSAGE_CHARS = 300
 
 def read_pim_error(status: int, body: bytes) -> UpstreamError | None:
     """The transport's ``read_error`` hook: the error a non-2xx PIM answer stands for."""
+    if looks_like_html(body):
+        text = f"the PIM answered {status} with an HTML page, not XML: a login page or proxy?"
+        if status >= 500:
+            return UpstreamUnavailable(text, upstream=UPSTREAM, status=status)
+        return UpstreamRejected(text, upstream=UPSTREAM, status=status)
     try:
         issue = parse_issue(body)
     except UpstreamBadResponse:

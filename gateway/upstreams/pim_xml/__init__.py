@@ -16,6 +16,7 @@
 | every ``.../perform`` | ``build_actions`` | ``parse_responses`` |
 | every ``.../query`` | (JSON) | ``parse_id_list`` |
 | any 400/403/500 ``<response><issues>`` | | ``parse_issue`` |
+| any answer: a login page or a proxy's page? | | ``looks_like_html`` |
 
 Builders return UTF-8 bytes with an XML declaration, in the ``http://www.apollon.de/omn``
 namespace under ``<pim schemaVersion="5.6.0">`` (and ``<meta>`` when given). Parsers use
@@ -36,7 +37,7 @@ from ._read import (
     parse_products,
     parse_responses,
 )
-from ._safe import NS
+from ._safe import NS, looks_like_html
 from ._write import (
     SCHEMA_VERSION,
     build_actions,
@@ -60,6 +61,7 @@ __all__ = [
     "build_nodes_persist",
     "build_products_persist",
     "format_date",
+    "looks_like_html",
     "parse_attribute_definitions",
     "parse_attributes",
     "parse_classifications",

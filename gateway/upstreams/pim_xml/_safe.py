@@ -2,7 +2,9 @@
 
 Entities, DTDs and network access are off, huge trees refused, and any ``<!DOCTYPE`` is
 rejected outright: a PIM answer never needs one, so an XXE or an entity bomb is not even
-handed to libxml2's entity machinery.
+handed to libxml2's entity machinery. An HTML page (a login page, a proxy's error page) is
+refused too, before that check, with words saying what it is: its ``<!DOCTYPE html>`` is
+no attack, and "a DOCTYPE is not accepted" would send the reader the wrong way.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from lxml import etree
 
 from gateway.errors import UpstreamBadResponse
 
-__all__ = ["NS", "bad", "parse_root", "q"]
+__all__ = ["HTML_ANSWER", "NS", "bad", "looks_like_html", "parse_root", "q"]
 
 NS = "http://www.apollon.de/omn"
+HTML_ANSWER = "an HTML page, not XML: a login page or proxy?"
+_HTML_HEADS = (b"<!doctype html", b"<html")
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -36,6 +40,16 @@ def bad(message: str) -> UpstreamBadResponse:
     return UpstreamBadResponse(f"PIM answer: {message}", upstream="pim")
 
 
+def looks_like_html(body: bytes) -> bool:
+    """Whether ``body`` starts as an HTML page does (after a BOM, blanks, an XML declaration
+    as XHTML has, and comments)."""
+    head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for opening, closing in ((b"<?xml", b"?>"), (b"<!--", b"-->"), (b"<!--", b"-->")):
+        if head.startswith(opening) and closing in head:
+            head = head[head.index(closing) + len(closing) :].lstrip()
+    return head.startswith(_HTML_HEADS)
+
+
 def _has_doctype(body: bytes) -> bool:
     # A DOCTYPE sits before the root element; looking at the head is cheap, and the docinfo
     # check after parsing (entities still unexpanded) catches what hides further or in UTF-16.
@@ -50,8 +64,11 @@ def parse_root(body: bytes | str, root: str = "pim") -> etree._Element:
     | ``<pim xmlns="http://www.apollon.de/omn">...`` | the root element |
     | ``<pim>`` (no namespace), ``<other xmlns=...>`` | UpstreamBadResponse |
     | not XML, a DOCTYPE, an entity | UpstreamBadResponse |
+    | an HTML page (``<!DOCTYPE html>``, ``<html>``) | UpstreamBadResponse saying so |
     """
     data = body.encode() if isinstance(body, str) else body
+    if looks_like_html(data):
+        raise bad(HTML_ANSWER)
     if _has_doctype(data):
         raise bad("a DOCTYPE or entity declaration is not accepted")
     try:

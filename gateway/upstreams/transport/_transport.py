@@ -11,7 +11,7 @@ tree -> retry if that is safe.
 | a read would wait for the pace past ``rate_wait_budget`` | UpstreamRateLimited(retry_after=estimate), no status | never: refused before sending (writes always wait) |
 | timeout or reset after sending | UpstreamTimeout / UpstreamUnavailable | idempotent calls only |
 | the same, on a write | UpstreamOutcomeUnknown | never |
-| 5xx | UpstreamUnavailable(status) | idempotent calls only; a 503's Retry-After is honoured |
+| 5xx | UpstreamUnavailable(status), "the upstream answered 503 (Service Unavailable)" | idempotent calls only; a 503's Retry-After is honoured |
 | other 4xx | UpstreamRejected(status) | never |
 | 3xx, body over the cap | UpstreamBadResponse | never |
 | breaker open | CircuitOpen (an UpstreamUnavailable) | never |
@@ -31,6 +31,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -386,7 +387,10 @@ class UpstreamTransport:
             explained.args = (explained.message,)
             raise _Failure(explained, sent=True, retry_after=retry_after if status == 503 else None)
         if status >= 500:
-            error: UpstreamError = UpstreamUnavailable(upstream=up, status=status)
+            # An answer did come: say which, not that there was none.
+            error: UpstreamError = UpstreamUnavailable(
+                _answered(status), upstream=up, status=status
+            )
             raise _Failure(error, sent=True, retry_after=retry_after if status == 503 else None)
         if 300 <= status < 400:
             raise _Failure(
@@ -474,6 +478,15 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _answered(status: int) -> str:
+    """``the upstream answered 503 (Service Unavailable)``."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return f"the upstream answered {status}"
+    return f"the upstream answered {status} ({phrase})"
 
 
 def _reason(body: bytes) -> str:
