@@ -97,8 +97,10 @@ def _values(element: Any) -> list[dict[str, Any]]:
         values.append(
             {
                 "attr": val.get("attr"),
-                "kind": val.get("type"),
-                "data_type": val.get("dataType"),
+                # The gateway's schema answers both as enums (ValueKind, ValueDataType), as
+                # it does a definition's type.
+                "kind": (val.get("type") or "").upper() or None,
+                "data_type": (val.get("dataType") or "").upper() or None,
                 "entries": entries,
             }
         )
@@ -163,7 +165,8 @@ class Upstreams:
                 path = element.get("path")
                 found[path] = {
                     "path": path,
-                    "name": _localized(element.find(NS + "name")),
+                    # As the gateway: a node named in no locale is named by its tid.
+                    "name": _localized(element.find(NS + "name")) or element.get("tid"),
                     "level": path.count("/") - 1,
                 }
         return found
@@ -176,7 +179,7 @@ class Upstreams:
             for element in root.iterfind(f"{NS}attrDefs/{NS}attrDef"):
                 found[element.get("tid")] = {
                     "tid": element.get("tid"),
-                    "type": element.get("type"),
+                    "type": (element.get("type") or "").upper() or None,
                     "name": _localized(element.find(NS + "name")),
                 }
         return found
@@ -224,7 +227,7 @@ class AttributeValue:
     async def value(self) -> str | None:
         if not self.entries:
             return None
-        if self.kind in ("domain", "multi_domain"):
+        if self.kind in ("DOMAIN", "MULTI_DOMAIN"):
             return self.entries[0].key
         by_locale = [e.value for e in self.entries if e.locale == LOCALE]
         return by_locale[0] if by_locale else self.entries[0].value

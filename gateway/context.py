@@ -8,7 +8,7 @@ from typing import Any
 from gateway.loaders import Loaders
 from gateway.runtime import Runtime
 
-__all__ = ["GatewayContext", "preferred_locales"]
+__all__ = ["GatewayContext", "normalize_locale", "preferred_locales"]
 
 
 @dataclass(slots=True)
@@ -43,28 +43,55 @@ class GatewayContext:
         )
 
     def pick_locales(self, explicit: str | None) -> tuple[str, ...]:
-        """An argument's locale first, then the request's, then the default setting."""
-        return (normalize_locale(explicit), *self.locales) if explicit else self.locales
+        """The locale chain of one localized field (``schema/localized.py`` walks it).
+
+        | step | from |
+        | --- | --- |
+        | 1 | the field's ``locale`` argument, when given |
+        | 2 | the request's ``Accept-Language``, by quality |
+        | 3 | the ``GATEWAY_DEFAULT_LOCALE`` setting |
+        | 4 | (``pick_text``) any locale the value has |
+        """
+        if not explicit or not (locale := normalize_locale(explicit)):
+            return self.locales
+        return (locale, *self.locales)
 
 
 def normalize_locale(tag: str) -> str:
-    """``de-de`` and ``de_DE`` both become ``de_DE``; a bare language stays ``de``."""
-    parts = tag.strip().replace("-", "_").split("_")
-    return parts[0].lower() if len(parts) == 1 else f"{parts[0].lower()}_{parts[1].upper()}"
+    """A BCP 47 tag or a PIM locale as the PIM spells locales: ``language_REGION``.
+
+    | tag | locale |
+    | --- | --- |
+    | ``de-de``, ``de_DE`` | ``de_DE`` |
+    | ``de`` | ``de`` |
+    | ``zh-Hant-TW`` (a script between) | ``zh_TW`` |
+    | ``es-419`` | ``es_419`` |
+    """
+    language, *rest = tag.strip().replace("-", "_").split("_")
+    # The PIM keys texts by language and region only: a script or variant subtag is skipped.
+    region = next((p for p in rest if (len(p) == 2 and p.isalpha()) or _is_un_m49(p)), None)
+    return f"{language.lower()}_{region.upper()}" if region else language.lower()
+
+
+def _is_un_m49(part: str) -> bool:
+    return len(part) == 3 and part.isascii() and part.isdigit()
 
 
 def preferred_locales(accept_language: str | None, default: str) -> tuple[str, ...]:
     """Locales from an ``Accept-Language`` header by quality, then ``default``.
 
+    A language with ``q=0`` is one the caller does not accept (RFC 9110, 12.4.2): left out.
+
     | header | default | result |
     | --- | --- | --- |
     | ``de-DE,de;q=0.9,en;q=0.5`` | ``en_GB`` | ``de_DE, de, en, en_GB`` |
+    | ``fr;q=0,de`` | ``en_GB`` | ``de, en_GB`` |
     | none | ``en_GB`` | ``en_GB`` |
     """
     weighted: list[tuple[float, int, str]] = []
     for index, part in enumerate((accept_language or "").split(",")[:20]):
         tag, _, params = part.strip().partition(";")
-        if not tag or tag == "*":
+        if not tag.strip() or tag.strip() == "*":
             continue
         quality = 1.0
         if params.strip().startswith("q="):
@@ -72,6 +99,7 @@ def preferred_locales(accept_language: str | None, default: str) -> tuple[str, .
                 quality = float(params.strip()[2:])
             except ValueError:
                 continue
-        weighted.append((-quality, index, normalize_locale(tag)))
+        if quality > 0 and (locale := normalize_locale(tag)):
+            weighted.append((-quality, index, locale))
     ordered = [tag for _, _, tag in sorted(weighted)]
     return tuple(dict.fromkeys([*ordered, normalize_locale(default)]))

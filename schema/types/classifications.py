@@ -11,6 +11,12 @@ from schema.globalid import encode_global_id
 from schema.info import Info
 from schema.localized import pick_text
 from schema.types.node import Node
+from schema.types.vocabulary import (
+    AttributeDefinitionType,
+    AttributeInheritance,
+    AttributeLevel,
+    read_enum,
+)
 
 if TYPE_CHECKING:
     from schema.types.connections import ProductConnection
@@ -23,6 +29,14 @@ __all__ = [
     "DomainValue",
     "node_query_path",
 ]
+
+
+# The PIM answers nodes and classifications with an empty <name/> unless someone named them
+# (its own samples do); their tid is the text every path shows, so it is the name to read.
+_NAMED_BY_TID = (
+    "The name in the locale the chain picks (argument, Accept-Language, the default setting, "
+    "else any it has); with no name in any locale, its tid (the text its path shows)."
+)
 
 
 def node_query_path(rec: records.ClassificationNode) -> str | None:
@@ -41,9 +55,13 @@ class DomainValue:
     def key(self) -> str:
         return self._rec.tid
 
-    @strawberry.field
+    @strawberry.field(
+        description="The name in the locale the chain picks (argument, Accept-Language, the "
+        "default setting, else any it has); with no name at all, its key (the PIM keys domain "
+        "values by their text)."
+    )
     def name(self, info: Info, locale: str | None = None) -> str | None:
-        return pick_text(self._rec.names, info.context.pick_locales(locale))
+        return pick_text(self._rec.names, info.context.pick_locales(locale)) or self._rec.tid
 
 
 def _domain(domain: records.DomainValues | None) -> list[DomainValue]:
@@ -68,11 +86,21 @@ class AttributeDefinition(Node):
     def tid(self) -> str | None:
         return self._rec.tid
 
-    @strawberry.field(description="The data type (text, number, date, boolean, table, ref).")
-    def type(self) -> str | None:
+    @strawberry.field(
+        description="The data type; null when the PIM names none or one this schema does not "
+        "know (its text is in `typeRaw`)."
+    )
+    def type(self) -> AttributeDefinitionType | None:
+        return read_enum(AttributeDefinitionType, self._rec.type, "AttributeDefinition.type")
+
+    @strawberry.field(description="The PIM's `type=` as sent, e.g. `text`.")
+    def type_raw(self) -> str | None:
         return self._rec.type
 
-    @strawberry.field
+    @strawberry.field(
+        description="The name in the locale the chain picks (argument, Accept-Language, the "
+        "default setting, else any it has)."
+    )
     def name(self, info: Info, locale: str | None = None) -> str | None:
         return pick_text(self._rec.name, info.context.pick_locales(locale))
 
@@ -101,12 +129,26 @@ class Attribute(Node):
     def key(self) -> str:
         return self._rec.key
 
-    @strawberry.field(description="p, a or v: the product level the attribute applies to.")
-    def level(self) -> str | None:
+    @strawberry.field(
+        description="The items of a product tree the attribute applies to; null when the PIM "
+        "names none or a level this schema does not know (its text is in `levelRaw`)."
+    )
+    def level(self) -> AttributeLevel | None:
+        return read_enum(AttributeLevel, self._rec.level, "Attribute.level")
+
+    @strawberry.field(description="The PIM's `level=` as sent: p, a or v.")
+    def level_raw(self) -> str | None:
         return self._rec.level
 
-    @strawberry.field
-    def inheritance(self) -> str | None:
+    @strawberry.field(
+        description="Whether nodes below see the attribute; null when the PIM names none or a "
+        "setting this schema does not know (its text is in `inheritanceRaw`)."
+    )
+    def inheritance(self) -> AttributeInheritance | None:
+        return read_enum(AttributeInheritance, self._rec.inheritance, "Attribute.inheritance")
+
+    @strawberry.field(description="The PIM's `inheritance=` as sent, e.g. visible.")
+    def inheritance_raw(self) -> str | None:
         return self._rec.inheritance
 
     @strawberry.field
@@ -167,9 +209,9 @@ class ClassificationNode(Node):
     def path(self) -> str | None:
         return node_query_path(self._rec)
 
-    @strawberry.field
+    @strawberry.field(description=_NAMED_BY_TID)
     def name(self, info: Info, locale: str | None = None) -> str | None:
-        return pick_text(self._rec.name, info.context.pick_locales(locale))
+        return pick_text(self._rec.name, info.context.pick_locales(locale)) or self._rec.tid
 
     @strawberry.field(description="0 for a classification's root node.")
     def level(self) -> int:
@@ -237,9 +279,9 @@ class Classification(Node):
     def tid(self) -> str | None:
         return self._rec.tid
 
-    @strawberry.field
+    @strawberry.field(description=_NAMED_BY_TID)
     def name(self, info: Info, locale: str | None = None) -> str | None:
-        return pick_text(self._rec.name, info.context.pick_locales(locale))
+        return pick_text(self._rec.name, info.context.pick_locales(locale)) or self._rec.tid
 
     @strawberry.field(description="The root node, named as the classification.")
     async def root_node(self, info: Info) -> ClassificationNode | None:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from gateway.context import normalize_locale
 from gateway.upstreams import records
 from schema.globalid import encode_global_id
 from schema.info import Info
-from schema.localized import pick_text
+from schema.localized import has_text, pick_locale, pick_text
+from schema.typed_text import as_boolean, as_datetime, as_decimal
 from schema.types.catalog import CatalogProduct
 from schema.types.node import Node
+from schema.types.vocabulary import ItemStatus, ValueDataType, ValueKind, read_enum
 
 if TYPE_CHECKING:
     from schema.types.classifications import (
@@ -26,8 +30,12 @@ __all__ = ["Article", "AttributeValue", "Product", "ProductItem", "ValueEntry", 
 _Classifications = "schema.types.classifications"
 
 
+_ENTRY_TYPED = "null when the text does not read as one (see `value`)"
+
+
 @strawberry.type(
-    description="One entry of a value: localized (`locale`), listed (`position`), from a domain (`key`)."
+    description="One entry of a value: localized (`locale`), listed (`position`), from a domain "
+    "(`key`); its text, and the text read as a number, an instant or a boolean."
 )
 class ValueEntry:
     value: str = strawberry.field(
@@ -37,8 +45,34 @@ class ValueEntry:
     position: int | None
     key: str | None = strawberry.field(description="The domain value's key, for domain types.")
 
+    @classmethod
+    def from_record(cls, rec: records.ValueEntry) -> ValueEntry:
+        return cls(value=rec.value, locale=rec.locale, position=rec.position, key=rec.key)
 
-@strawberry.type(description="The value of one attribute on a product, article or variant.")
+    @strawberry.field(description=f"The text as an exact decimal number; {_ENTRY_TYPED}.")
+    def number(self) -> Decimal | None:
+        return as_decimal(self.value)
+
+    @strawberry.field(
+        description="The text as an instant (the PIM writes `2022-12-20T11:06:18.000Z`; a text "
+        f"without an offset is UTC, a date alone midnight UTC); {_ENTRY_TYPED}."
+    )
+    def date_time(self) -> datetime | None:
+        return as_datetime(self.value)
+
+    @strawberry.field(description=f"The text `true` or `false` as a boolean; {_ENTRY_TYPED}.")
+    def boolean(self) -> bool | None:
+        return as_boolean(self.value)
+
+
+_CHOSEN = "of the entry `value` reads (the locale chain picks it)"
+_TYPED = "null when there is none or it does not read as one (the text stays in `value`)"
+
+
+@strawberry.type(
+    description="The value of one attribute on a product, article or variant: its entries as "
+    "text, and the entry the locale chain picks as text, number, instant, boolean or domain key."
+)
 class AttributeValue:
     _rec: strawberry.Private[records.AttributeValue]
 
@@ -46,48 +80,104 @@ class AttributeValue:
     def attr(self) -> str:
         return self._rec.attr
 
-    @strawberry.field(description="text, number, date, boolean or table.")
-    def data_type(self) -> str | None:
+    @strawberry.field(
+        description="The data type; null when the PIM names none or one this schema does not "
+        "know (its text is in `dataTypeRaw`)."
+    )
+    def data_type(self) -> ValueDataType | None:
+        return read_enum(ValueDataType, self._rec.data_type, "AttributeValue.dataType")
+
+    @strawberry.field(description="The PIM's `dataType=` as sent, e.g. `number`.")
+    def data_type_raw(self) -> str | None:
         return self._rec.data_type
 
     @strawberry.field(
-        description="simple, localized, multiple, multi_loc, domain, loc_domain, multi_domain or multi_loc_domain."
+        description="How the entries are shaped; null when the PIM names none or one this "
+        "schema does not know (its text is in `kindRaw`)."
     )
-    def kind(self) -> str | None:
+    def kind(self) -> ValueKind | None:
+        return read_enum(ValueKind, self._rec.type, "AttributeValue.kind")
+
+    @strawberry.field(description="The PIM's `type=` as sent, e.g. `multi_loc`.")
+    def kind_raw(self) -> str | None:
         return self._rec.type
 
     @strawberry.field(description="Path of the classification node the attribute comes from.")
     def node_path(self) -> str | None:
         return self._rec.node
 
-    @strawberry.field
-    def inheritance(self) -> str | None:
+    @strawberry.field(
+        description="The PIM's `inheritance=` flag of the value (its answers send `false`); "
+        "null when absent or neither true nor false (the text is in `inheritanceRaw`)."
+    )
+    def inheritance(self) -> bool | None:
+        return as_boolean(self._rec.inheritance)
+
+    @strawberry.field(description="The PIM's `inheritance=` as sent.")
+    def inheritance_raw(self) -> str | None:
         return self._rec.inheritance
 
     @strawberry.field(description="The table attribute this value is a column of.")
     def parent(self) -> str | None:
         return self._rec.parent
 
-    @strawberry.field
+    @strawberry.field(
+        description="Every entry as the PIM lists it, or those of exactly `locale` (entries "
+        "without a locale always match); `localizedEntries` falls back through the locale chain."
+    )
     def entries(self, locale: str | None = None) -> list[ValueEntry]:
-        """Every entry, or those of one locale (entries without a locale always match)."""
+        wanted = normalize_locale(locale).lower() if locale is not None else None
         return [
-            ValueEntry(value=e.value, locale=e.locale, position=e.position, key=e.key)
+            ValueEntry.from_record(e)
             for e in self._rec.entries
-            if locale is None or e.locale in (None, locale)
+            if wanted is None or e.locale is None or e.locale.lower() == wanted
         ]
 
     @strawberry.field(
-        description="The first entry's text in the best locale (argument, Accept-Language, default)."
+        description="The entries in the one locale the locale chain picks (argument, "
+        "Accept-Language, the default setting, else any the value has), in list order; "
+        "entries without a locale always. A list value in the reader's language."
+    )
+    def localized_entries(self, info: Info, locale: str | None = None) -> list[ValueEntry]:
+        chosen = self._locale(info.context.pick_locales(locale))
+        return [
+            ValueEntry.from_record(e) for e in _in_order(self._rec.entries) if e.locale in chosen
+        ]
+
+    @strawberry.field(
+        description="The first entry's text in the locale the chain picks (argument, "
+        "Accept-Language, the default setting, else any the value has); a domain entry without "
+        "text gives its key."
     )
     def value(self, info: Info, locale: str | None = None) -> str | None:
-        entries = self._rec.entries
-        if not entries:
-            return None
-        by_locale = {e.locale: e.value or (e.key or "") for e in entries if e.locale}
-        if not by_locale:
-            return entries[0].value or entries[0].key
-        return pick_text(by_locale, info.context.pick_locales(locale))
+        entry = self._entry(info, locale)
+        return (entry.value or entry.key) if entry else None
+
+    @strawberry.field(description=f"The text {_CHOSEN}, as an exact decimal number; {_TYPED}.")
+    def number(self, info: Info, locale: str | None = None) -> Decimal | None:
+        entry = self._entry(info, locale)
+        return as_decimal(entry.value) if entry else None
+
+    @strawberry.field(
+        description=f"The text {_CHOSEN}, as an instant (a text without an offset is UTC, a "
+        f"date alone midnight UTC); {_TYPED}."
+    )
+    def date_time(self, info: Info, locale: str | None = None) -> datetime | None:
+        entry = self._entry(info, locale)
+        return as_datetime(entry.value) if entry else None
+
+    @strawberry.field(description=f"The text {_CHOSEN}, `true` or `false`, as a boolean; {_TYPED}.")
+    def boolean(self, info: Info, locale: str | None = None) -> bool | None:
+        entry = self._entry(info, locale)
+        return as_boolean(entry.value) if entry else None
+
+    @strawberry.field(
+        description=f"The domain key {_CHOSEN}: the domain value a domain kind refers to; "
+        "null for entries without one."
+    )
+    def key(self, info: Info, locale: str | None = None) -> str | None:
+        entry = self._entry(info, locale)
+        return entry.key if entry else None
 
     @strawberry.field(description="The attribute definition, batched with every other value's.")
     async def definition(
@@ -97,6 +187,35 @@ class AttributeValue:
 
         rec = await info.context.loaders.definition_by_tid.load(self._rec.attr)
         return AttributeDefinition.from_record(rec) if rec else None
+
+    def _locale(self, locales: tuple[str, ...]) -> tuple[str | None, ...]:
+        """``(None, locale)``: entries without a locale, and those of the chosen one."""
+        filled = (e.locale for e in self._rec.entries if e.locale and _filled(e))
+        return (None, pick_locale(dict.fromkeys(filled), locales))
+
+    def _entry(self, info: Info, locale: str | None) -> records.ValueEntry | None:
+        """The entry ``value`` and the typed accessors read: the first in list order of the
+        chosen locale; for a value without locales, its first entry."""
+        entries = self._rec.entries
+        if not entries:
+            return None
+        if not any(e.locale for e in entries):
+            return min(entries, key=_position)
+        chosen = self._locale(info.context.pick_locales(locale))[1]
+        return min((e for e in entries if e.locale == chosen), key=_position, default=None)
+
+
+def _position(entry: records.ValueEntry) -> int:
+    return entry.position or 0
+
+
+def _in_order(entries: tuple[records.ValueEntry, ...]) -> list[records.ValueEntry]:
+    return sorted(entries, key=_position)  # stable: entries without positions keep the PIM's
+
+
+def _filled(entry: records.ValueEntry) -> bool:
+    """An entry worth answering in its locale: text, or a domain key standing for it."""
+    return has_text(entry.value) or bool(entry.key)
 
 
 @strawberry.interface(description="What products, articles and variants share.")
@@ -111,12 +230,22 @@ class ProductItem(Node):
     def tid(self) -> str | None:
         return self._rec.tid
 
-    @strawberry.field
+    @strawberry.field(
+        description="The name in the locale the chain picks (argument, Accept-Language, the "
+        "default setting, else any the item has)."
+    )
     def name(self, info: Info, locale: str | None = None) -> str | None:
         return pick_text(self._rec.name, info.context.pick_locales(locale))
 
-    @strawberry.field
-    def status(self) -> str | None:
+    @strawberry.field(
+        description="The item's status; null when the PIM sends none or one this schema does "
+        "not know (its text is in `statusRaw`)."
+    )
+    def status(self) -> ItemStatus | None:
+        return read_enum(ItemStatus, self._rec.status, "ProductItem.status")
+
+    @strawberry.field(description="The PIM's status as sent, e.g. READY.")
+    def status_raw(self) -> str | None:
         return self._rec.status
 
     @strawberry.field

@@ -29,10 +29,33 @@ from tests.schema.test_read_queries import DEEP
 READ_EXAMPLES = [e for e in EXAMPLES if not e["query"].lstrip("# \n").count("mutation ")]
 
 PRODUCT_FIELDS = """
-fragment Item on ProductItem { __typename id tid pimId name status creationDate modificationDate
-  valueModificationDate values { attr kind dataType nodePath inheritance parent value
-  entries { value locale position key } } }
+fragment Item on ProductItem { __typename id tid pimId name status statusRaw creationDate
+  modificationDate valueModificationDate values { attr kind kindRaw dataType dataTypeRaw nodePath
+  inheritance inheritanceRaw parent value number dateTime boolean key
+  entries { value locale position key number dateTime boolean } } }
 """
+
+# Every typed accessor and enum over the document's own product (all eight kinds, all data
+# types, several locales), with locale arguments that hit, fall back and miss.
+TYPED_VALUES = """query($tid: String!, $loc: String) { product(tid: $tid) { status statusRaw
+  values { attr kind kindRaw dataType dataTypeRaw inheritance inheritanceRaw
+    value number dateTime boolean key
+    de: value(locale: "de-DE") deNumber: number(locale: "de_DE") deDate: dateTime(locale: $loc)
+    frBoolean: boolean(locale: "fr") frKey: key(locale: "fr_FR")
+    entries(locale: "de-de") { value number }
+    localizedEntries { value locale position number dateTime boolean key }
+    fr: localizedEntries(locale: $loc) { value locale } } } }"""
+
+# Localized names of every type, through the chain (the request's locale varies per run).
+NAMES = """{ product(tid: "DEMO-0005") { name de: name(locale: "de") xx: name(locale: "xx_XX")
+    value(attr: "product_title") { value en: value(locale: "en-gb") }
+    articles { name variants { name } } node { name path parent { name } } }
+  classifications { tid name fr: name(locale: "fr_FR") rootNode { name } }
+  classificationNode(path: "/Standard/Bekleidung/Damen") { name children { name } }
+  attributeDefinitions(tids: ["care_note", "material", "new1"]) { tid name type typeRaw
+    domainValues { key name de: name(locale: "de_DE") } }
+  attributes(nodePaths: ["/RootNode/ChildNode"], includeInherited: true) { key level levelRaw
+    inheritance inheritanceRaw domainValues { key name } } }"""
 
 CORPUS: dict[str, tuple[str, dict[str, Any]]] = {
     "deep 50": (DEEP, {"tids": [f"DEMO-{i:04d}" for i in range(1, 51)]}),
@@ -90,6 +113,11 @@ CORPUS: dict[str, tuple[str, dict[str, Any]]] = {
              tags filters groups imageUrl name brand categories locations hfss inStock } }""",
         {},
     ),
+    "typed values of the document's product": (
+        TYPED_VALUES,
+        {"tid": "78fc9abb-2223-40dc-ac3e-26d42102d050", "loc": "fr_FR"},
+    ),
+    "locale chain over every localized field": (NAMES, {}),
     "missing product": ('{ product(tid: "NOPE") { tid } products(tids: ["NOPE"]) { tid } }', {}),
     "bad user input, nullable": ('{ product(tid: "A", pimId: 1) { tid } gatewayVersion }', {}),
     "bad user input, non-null": ("{ products { tid } }", {}),
@@ -177,14 +205,15 @@ async def _both(
     *,
     retried: str | None = None,
     sort_errors: bool = False,
+    locale: str | None = None,
 ) -> Any:
     fast, normal = gateways
     emulators.clear()
-    expected = await normal.execute(query, variables)
+    expected = await normal.execute(query, variables, locale=locale)
     normal_calls = emulators.calls()
     emulators.clear()
     before = fast.schema.fast_execution.stats.fast  # type: ignore[attr-defined]
-    answer = await fast.execute(query, variables)
+    answer = await fast.execute(query, variables, locale=locale)
     assert _comparable(answer, sort_errors=sort_errors) == _comparable(
         expected, sort_errors=sort_errors
     )
@@ -292,6 +321,21 @@ async def test_commerce_reads_answer_alike(
         answer, fast_runs = await _both(gateways, emulators, COMMERCE, variables)
         assert fast_runs == 1
     assert answer.data["one"]["status"] == "ACCEPTED"
+
+
+@pytest.mark.parametrize("accept_language", ["de-DE,de;q=0.9", "fr;q=0, it, *", "xx"])
+async def test_the_locale_chain_answers_alike(
+    accept_language: str, gateways: tuple[Gateway, Gateway], emulators: Emulators
+) -> None:
+    for query, variables in (
+        CORPUS["locale chain over every localized field"],
+        CORPUS["typed values of the document's product"],
+    ):
+        answer, fast_runs = await _both(
+            gateways, emulators, query, variables, locale=accept_language
+        )
+        assert answer.ok, answer.errors
+        assert fast_runs == 1
 
 
 async def test_failing_citrusad_gives_the_same_errors(

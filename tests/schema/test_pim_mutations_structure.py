@@ -267,7 +267,7 @@ def test_create_update_and_delete_attribute_definitions(stack: GatewayStack) -> 
     )
     assert _data(stack.query(read), "attributeDefinition") == {
         "tid": "product_tid",
-        "type": "text",
+        "type": "TEXT",
         "name": "SKU Produkt",
     }
     payload = _data(
