@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.context import normalize_locale
+from gateway.observability.request_stats import not_cacheable
 from gateway.upstreams import records
 from schema.globalid import encode_global_id
 from schema.info import Info
@@ -24,10 +25,12 @@ if TYPE_CHECKING:
         AttributeDefinition,
         ClassificationNode,
     )
+    from schema.types.commerce import CommerceProduct
 
 __all__ = ["Article", "AttributeValue", "Product", "ProductItem", "ValueEntry", "Variant"]
 
 _Classifications = "schema.types.classifications"
+_Commerce = "schema.types.commerce"
 
 
 _ENTRY_TYPED = "null when the text does not read as one (see `value`)"
@@ -403,3 +406,21 @@ class Product(ProductItem):
         catalog = catalog_id or settings.citrusad_catalog_id
         rec = await info.context.loaders.catalog_product.load((catalog, gtin))
         return CatalogProduct.from_record(rec) if rec else None
+
+    @strawberry.field(
+        description="This product's OMNICOMMERCE record (as `commerceProduct(id)` answers it), "
+        "under the id the default mapping writes it: the product's tid. Null while the gateway "
+        "never wrote it (a mapping an extension put in place may write other ids)."
+    )
+    def commerce_product(
+        self, info: Info
+    ) -> Annotated[CommerceProduct, strawberry.lazy(_Commerce)] | None:
+        from schema.types.commerce import CommerceProduct
+
+        # Write jobs change the record behind any mutation, and a worker settles it later:
+        # the whole-response cache must not keep an answer that read it.
+        not_cacheable()
+        if not self.record.tid:
+            return None
+        rec = info.context.runtime.readmodel.get(self.record.tid)
+        return CommerceProduct.from_record(rec) if rec else None

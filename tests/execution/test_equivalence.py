@@ -338,6 +338,36 @@ async def test_the_locale_chain_answers_alike(
         assert fast_runs == 1
 
 
+async def test_product_commerce_records_answer_alike(
+    gateways: tuple[Gateway, Gateway], emulators: Emulators
+) -> None:
+    _, normal = gateways
+    registered = await normal.execute(
+        """mutation { registerCommerceProducts(products: [
+             {id: "DEMO-0001", url: "https://images.example.com/1.jpg", detection: "TOP",
+              salesUrl: "https://shop.example.com/DEMO-0001", metadata: {productName: "One"}},
+             {id: "DEMO-0003", url: "https://images.example.com/3.jpg", detection: "TOP",
+              salesUrl: "https://shop.example.com/DEMO-0003"}]) { ok } }"""
+    )
+    assert registered.errors == [], registered.errors
+    answer, fast_runs = await _both(
+        gateways,
+        emulators,
+        """query($id: ID!) { products(tids: ["DEMO-0001", "DEMO-0002", "DEMO-0003", "NOPE"]) {
+             tid commerceProduct { id productId status operation reason metadata accepted } }
+           node(id: $id) { ... on Product { commerceProduct { status } } } }""",
+        {"id": encode_global_id("Product", "DEMO-0001")},
+    )
+    assert fast_runs == 1
+    found = [p and p["commerceProduct"] for p in answer.data["products"]]
+    assert [f and (f["productId"], f["status"]) for f in found] == [
+        ("DEMO-0001", "ACCEPTED"),
+        None,
+        ("DEMO-0003", "ACCEPTED"),
+        None,
+    ]
+
+
 async def test_failing_citrusad_gives_the_same_errors(
     gateways: tuple[Gateway, Gateway], emulators: Emulators
 ) -> None:
