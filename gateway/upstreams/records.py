@@ -86,6 +86,8 @@ class WriteOutcome:
     ids: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     data_type: str | None = None
+    # Set when the gateway itself refused the item before sending (e.g. BAD_USER_INPUT).
+    code: str | None = None
 
     @property
     def ok(self) -> bool:

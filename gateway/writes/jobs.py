@@ -41,7 +41,7 @@ import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -217,12 +217,26 @@ class JobStore:
         *,
         options: dict[str, Any] | None = None,
         submitted_by: str | None = None,
+        refused: Mapping[int, str] | None = None,
     ) -> str:
-        """Record a job of ``(key, payload)`` items, all QUEUED; its id. Nothing is sent yet."""
+        """Record a job of ``(key, payload)`` items, all QUEUED; its id. Nothing is sent yet.
+
+        ``refused`` (index -> reason) are items checked and refused before anything was
+        recorded: they are FAILED at once, in no chunk, and never sent.
+        """
         job_id = uuid.uuid4().hex
         now = _now()
         size = self.chunk_size
-        chunks = (len(items) + size - 1) // size
+        refused = refused or {}
+        placed: list[tuple[int, int, str, Any, str, str | None]] = []
+        to_send = 0
+        for index, (key, payload) in enumerate(items):
+            if index in refused:
+                placed.append((index, -1, key, payload, "FAILED", refused[index]))
+            else:
+                placed.append((index, to_send // size, key, payload, "QUEUED", None))
+                to_send += 1
+        chunks = (len(items) - len(refused) + size - 1) // size
         with self.database.transaction() as db:
             db.execute(
                 "INSERT INTO write_jobs (id, kind, options, state, total, chunks, submitted_by,"
@@ -235,16 +249,18 @@ class JobStore:
                 [(job_id, seq, now) for seq in range(chunks)],
             )
             db.executemany(
-                "INSERT INTO write_items (job_id, idx, chunk, key, payload, state)"
-                " VALUES (?, ?, ?, ?, ?, 'QUEUED')",
+                "INSERT INTO write_items (job_id, idx, chunk, key, payload, state, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (job_id, index, index // size, key, json.dumps(payload))
-                    for index, (key, payload) in enumerate(items)
+                    (job_id, index, chunk, key, json.dumps(payload), state, reason)
+                    for index, chunk, key, payload, state, reason in placed
                 ],
             )
             operation = kind.commerce_operation
             if operation is not None:
-                CommerceReadModel.queue(db, job_id, operation, [p for _, p in items], now)
+                queued = [payload for _, chunk, _, payload, _, _ in placed if chunk >= 0]
+                CommerceReadModel.queue(db, job_id, operation, queued, now)
+            self._finish_if_done(db, job_id, now)
         return job_id
 
     # --- workers -------------------------------------------------------------------------------
@@ -594,7 +610,7 @@ def _counts(db: sqlite3.Connection, job_id: str) -> JobCounts:
     sent = 0
     for state, was_sent, count in db.execute(
         "SELECT i.state, c.sent_at IS NOT NULL, COUNT(*) FROM write_items i"
-        " JOIN write_chunks c ON c.job_id = i.job_id AND c.seq = i.chunk"
+        " LEFT JOIN write_chunks c ON c.job_id = i.job_id AND c.seq = i.chunk"
         " WHERE i.job_id=? GROUP BY 1, 2",
         (job_id,),
     ):

@@ -84,23 +84,34 @@ class CommerceWriter:
         self.submitter = submitter
 
     def submit_register(
-        self, products: Sequence[CommerceProduct], *, block_duplicates: bool = False
+        self,
+        products: Sequence[CommerceProduct],
+        *,
+        block_duplicates: bool = False,
+        all_or_nothing: bool = False,
     ) -> str:
-        """``POST``: create or overwrite; ``block_duplicates`` fails ids the upstream holds."""
-        items = self._checked(products, check_product_item)
+        """``POST``: create or overwrite; ``block_duplicates`` fails ids the upstream holds.
+
+        An item that fails its checks fails alone (FAILED, BAD_USER_INPUT, never sent) and
+        the others are sent; ``all_or_nothing`` refuses the whole call instead.
+        """
+        items, refused = self._checked(products, check_product_item, all_or_nothing)
         options = {"block_duplicates": True} if block_duplicates else {}
-        return self.submitter.submit(JobKind.OMNICOMMERCE_REGISTER, items, options)
+        return self.submitter.submit(JobKind.OMNICOMMERCE_REGISTER, items, options, refused)
 
-    def submit_update(self, patches: Sequence[CommerceProductPatch]) -> str:
+    def submit_update(
+        self, patches: Sequence[CommerceProductPatch], *, all_or_nothing: bool = False
+    ) -> str:
         """``PUT``: change only the fields each patch sets (``metadata`` keys merge)."""
-        return self.submitter.submit(
-            JobKind.OMNICOMMERCE_UPDATE, self._checked(patches, _patch_item), {}
-        )
+        items, refused = self._checked(patches, _patch_item, all_or_nothing)
+        return self.submitter.submit(JobKind.OMNICOMMERCE_UPDATE, items, {}, refused)
 
-    def submit_delete(self, ids: Sequence[str]) -> str:
+    def submit_delete(self, ids: Sequence[str], *, all_or_nothing: bool = False) -> str:
         """``DELETE``: remove products by id."""
-        items = self._checked(ids, lambda index, pid: {"id": _id(index, pid)})
-        return self.submitter.submit(JobKind.OMNICOMMERCE_DELETE, items, {})
+        items, refused = self._checked(
+            ids, lambda index, pid: {"id": _id(index, pid)}, all_or_nothing
+        )
+        return self.submitter.submit(JobKind.OMNICOMMERCE_DELETE, items, {}, refused)
 
     async def register(
         self, products: Sequence[CommerceProduct], *, block_duplicates: bool = False
@@ -118,19 +129,34 @@ class CommerceWriter:
         job = await self.submitter.wait(job_id)
         return commerce_report(job, self.submitter.store.all_items(job_id))
 
-    def _checked(self, given: Sequence[Any], check: Callable[[int, Any], Item]) -> list[Item]:
-        """Every item checked before anything is recorded: size, each item, repeated ids."""
+    def _checked(
+        self, given: Sequence[Any], check: Callable[[int, Any], Item], all_or_nothing: bool
+    ) -> tuple[list[Item], dict[int, BadUserInput]]:
+        """Every item checked before anything is recorded: size, each item, repeated ids.
+
+        The items to record (a refused one as far as it can be read), and the refusals by
+        index; with ``all_or_nothing`` the first refusal is raised instead.
+        """
         self.submitter.check_size(len(given))
-        items = [check(index, one) for index, one in enumerate(given)]
+        items: list[Item] = []
+        refused: dict[int, BadUserInput] = {}
         seen: dict[str, int] = {}
-        for index, item in enumerate(items):
-            # Chunks fly together, so two writes to one id could land in either order.
-            if (first := seen.setdefault(item["id"], index)) != index:
-                raise BadUserInput(
-                    f"item {index} repeats the id of item {first}: send each id once a call",
-                    item=item["id"],
-                )
-        return items
+        for index, one in enumerate(given):
+            try:
+                item = check(index, one)
+                # Chunks fly together, so two writes to one id could land in either order.
+                if (first := seen.setdefault(item["id"], index)) != index:
+                    raise BadUserInput(
+                        f"item {index} repeats the id of item {first}: send each id once a call",
+                        item=item["id"],
+                    )
+            except BadUserInput as exc:
+                if all_or_nothing:
+                    raise
+                refused[index] = exc
+                item = {"id": _raw_id(one)}
+            items.append(item)
+        return items, refused
 
 
 def commerce_report(job: Job, items: Sequence[Any]) -> CommerceWriteReport:
@@ -204,6 +230,12 @@ def _item_outcome(chunk: ClaimedChunk, key: str, reason: str | None) -> ItemOutc
 
 
 # --- checks: the client checks again per chunk; these name the item and run before any call.
+
+
+def _raw_id(given: Any) -> str:
+    """The id of an item that failed its checks, as given (trimmed), for its result."""
+    value = given if isinstance(given, str) else getattr(given, "id", "")
+    return str(value)[:64]
 
 
 def _id(index: int, value: object) -> str:

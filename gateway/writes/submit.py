@@ -18,7 +18,7 @@ from gateway.upstreams.records import WriteOutcome, WriteStatus
 from gateway.writes.jobs import ItemState, Job, JobKind, JobStore
 from gateway.writes.worker import WritePool
 
-__all__ = ["JobSubmitter", "outcome_of"]
+__all__ = ["REFUSED", "JobSubmitter", "outcome_of"]
 
 _STATUS = {
     ItemState.QUEUED: WriteStatus.QUEUED,
@@ -55,16 +55,28 @@ class JobSubmitter:
             raise BadUserInput(f"at most {self.max_items} items a call, got {count}")
 
     def submit(
-        self, kind: JobKind, items: Sequence[Mapping[str, Any]], options: dict[str, Any]
+        self,
+        kind: JobKind,
+        items: Sequence[Mapping[str, Any]],
+        options: dict[str, Any],
+        refused: Mapping[int, BadUserInput] | None = None,
     ) -> str:
-        """Record a job whose items are keyed by their ``id`` (OMNICOMMERCE) or code."""
+        """Record a job whose items are keyed by their ``id`` (OMNICOMMERCE) or code;
+        ``refused`` items (by index) failed their checks: FAILED at once, never sent."""
         keyed = [(_key_of(item), dict(item)) for item in items]
-        job_id = self.store.submit(kind, keyed, options=options, submitted_by=self.submitted_by)
+        reasons = {index: f"{REFUSED}{error.message}" for index, error in (refused or {}).items()}
+        job_id = self.store.submit(
+            kind, keyed, options=options, submitted_by=self.submitted_by, refused=reasons
+        )
         self.pool.wake()
         return job_id
 
     async def wait(self, job_id: str) -> Job:
         return await self.pool.wait(job_id)
+
+
+REFUSED = "BAD_USER_INPUT: "
+"""How the reason of an item refused by the gateway's own checks begins."""
 
 
 def _key_of(item: Mapping[str, Any]) -> str:
@@ -76,4 +88,8 @@ def _key_of(item: Mapping[str, Any]) -> str:
 def outcome_of(
     action: str, ids: dict[str, str], state: ItemState, reason: str | None
 ) -> WriteOutcome:
+    if reason is not None and reason.startswith(REFUSED):
+        return WriteOutcome(
+            _STATUS[state], action, ids, reason[len(REFUSED) :], code=BadUserInput.code
+        )
     return WriteOutcome(_STATUS[state], action, ids, reason)

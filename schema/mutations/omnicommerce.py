@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -75,6 +75,16 @@ async def _answer(
     return CommerceWritePayload.submitted(WriteJob.from_job(job))
 
 
+AllOrNothing = Annotated[
+    bool,
+    strawberry.argument(
+        description="True: an item that fails the gateway's checks refuses the whole call "
+        "(nothing is recorded or sent). False (the default): it fails alone, as ERROR with "
+        "code BAD_USER_INPUT and the reason, and the other items are sent."
+    ),
+]
+
+
 def _metadata(value: JSON | None) -> dict[str, Any] | None:
     # Any JSON may arrive; the writer refuses what is not an object, naming the item.
     return cast("dict[str, Any] | None", value)
@@ -93,10 +103,13 @@ class CommerceMutation:
         products: list[CommerceProductInput],
         block_duplicates: bool = False,
         mode: WriteMode | None = None,
+        all_or_nothing: AllOrNothing = False,
     ) -> CommerceWritePayload:
         writer = CommerceWriter(submitter(info))
         job_id = writer.submit_register(
-            [p.to_record() for p in products], block_duplicates=block_duplicates
+            [p.to_record() for p in products],
+            block_duplicates=block_duplicates,
+            all_or_nothing=all_or_nothing,
         )
         wait = waits(mode, len(products), info.context.runtime.settings)
         return await _answer(info, writer, job_id, wait)
@@ -110,17 +123,24 @@ class CommerceMutation:
         info: Info,
         products: list[CommerceProductPatchInput],
         mode: WriteMode | None = None,
+        all_or_nothing: AllOrNothing = False,
     ) -> CommerceWritePayload:
         writer = CommerceWriter(submitter(info))
-        job_id = writer.submit_update([p.to_record() for p in products])
+        job_id = writer.submit_update(
+            [p.to_record() for p in products], all_or_nothing=all_or_nothing
+        )
         wait = waits(mode, len(products), info.context.runtime.settings)
         return await _answer(info, writer, job_id, wait)
 
     @strawberry.mutation(description="Delete products by id, as a write job. " + MODE_DESCRIPTION)
     async def delete_commerce_products(
-        self, info: Info, ids: list[CommerceProductId], mode: WriteMode | None = None
+        self,
+        info: Info,
+        ids: list[CommerceProductId],
+        mode: WriteMode | None = None,
+        all_or_nothing: AllOrNothing = False,
     ) -> CommerceWritePayload:
         writer = CommerceWriter(submitter(info))
-        job_id = writer.submit_delete(list(ids))
+        job_id = writer.submit_delete(list(ids), all_or_nothing=all_or_nothing)
         wait = waits(mode, len(ids), info.context.runtime.settings)
         return await _answer(info, writer, job_id, wait)

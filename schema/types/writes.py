@@ -57,6 +57,11 @@ class WriteResult:
     action: WriteAction | None
     ids: list[WriteId]
     message: str | None = strawberry.field(description="The upstream's own words, e.g. its error.")
+    code: str | None = strawberry.field(
+        default=None,
+        description="Set when the gateway refused the item itself before sending it, e.g. "
+        "BAD_USER_INPUT with the reason in `message`.",
+    )
 
     @classmethod
     def from_outcome(cls, index: int, outcome: WriteOutcome) -> WriteResult:
@@ -70,6 +75,7 @@ class WriteResult:
             action=action,
             ids=[WriteId(key=k, value=v) for k, v in outcome.ids.items()],
             message=outcome.message,
+            code=outcome.code,
         )
 
 

@@ -239,7 +239,14 @@ def _refused(stack: GatewayStack, query: str, variables: dict[str, Any]) -> dict
     return error  # type: ignore[no-any-return]
 
 
-def test_invalid_items_are_refused_before_any_call_naming_the_item(stack: GatewayStack) -> None:
+ATOMIC = """mutation($p: [CommerceProductInput!]!) {
+  registerCommerceProducts(products: $p, allOrNothing: true) { ok }
+}"""
+
+
+def test_with_all_or_nothing_an_invalid_item_refuses_the_call_naming_it(
+    stack: GatewayStack,
+) -> None:
     cases = [
         ([_product("A1"), _product("A2", salesUrl="/relative")], "A2", "salesUrl"),
         ([_product("A1", url="ftp://x/y.jpg")], "A1", "url"),
@@ -248,7 +255,7 @@ def test_invalid_items_are_refused_before_any_call_naming_the_item(stack: Gatewa
         ([_product("A1"), _product("A2"), _product("A1")], "A1", "item 2 repeats"),
     ]
     for products, item, words in cases:
-        error = _refused(stack, REGISTER, {"p": products})
+        error = _refused(stack, ATOMIC, {"p": products})
         assert error["extensions"]["code"] == "BAD_USER_INPUT", error
         assert error["extensions"]["item"] == item
         assert words in error["message"]
@@ -261,8 +268,47 @@ def test_invalid_ids_are_refused_by_the_scalar(stack: GatewayStack) -> None:
     assert "not an OMNICOMMERCE product id" in error["message"]
 
 
+def test_an_invalid_item_fails_alone_and_the_valid_ones_are_sent(stack: GatewayStack) -> None:
+    """One bad image URL no longer costs the 99 good items of its request."""
+    products = [_product("A1"), _product("A2", url="ftp://x/y.jpg"), _product("A3")]
+    products += [_product("A1")]  # a repeated id fails alone too
+    payload = _data(stack, REGISTER, {"p": products})["registerCommerceProducts"]
+    results = payload["results"]
+    assert [r["status"] for r in results] == ["SUCCESS", "ERROR", "SUCCESS", "ERROR"]
+    assert [
+        r.get("code")
+        for r in _data(stack, CODES, {"p": products[:2]})["registerCommerceProducts"]["results"]
+    ] == [None, "BAD_USER_INPUT"]
+    assert results[1]["message"] == "item 1: url must be an absolute http(s) URL"
+    assert results[3]["message"].startswith("item 3 repeats the id of item 0")
+    assert (payload["ok"], payload["accept"], payload["failure"]) == (False, 2, 2)
+    assert _bodies(stack, "POST")[0] == {"products": [products[0], products[2]]}
+    assert _record(stack, "A2") is None  # refused before anything was recorded or sent
+
+
+CODES = """mutation($p: [CommerceProductInput!]!) {
+  registerCommerceProducts(products: $p) { results { code } }
+}"""
+
+
+def test_image_and_detection_are_not_update_fields(stack: GatewayStack) -> None:
+    """The document's PUT item has id, salesUrl, mobileSalesUrl and metadata only."""
+    answer = stack.query(UPDATE, {"p": [{"id": "A1", "url": "https://i.example/x.jpg"}]})
+    assert answer.get("data") is None
+    assert "url" in answer["errors"][0]["message"]
+    assert stack.upstream_calls()["omnicommerce"] == 0
+
+
 def test_empty_updates_and_oversized_calls_are_refused(stack: GatewayStack) -> None:
-    error = _refused(stack, UPDATE, {"p": [{"id": "A1"}]})
+    answer = stack.query(UPDATE, {"p": [{"id": "A1"}]})
+    (result,) = answer["data"]["updateCommerceProducts"]["results"]
+    assert (result["status"], result["message"]) == ("ERROR", "item 0: the update changes nothing")
+    assert stack.upstream_calls()["omnicommerce"] == 0
+    error = _refused(
+        stack,
+        UPDATE.replace("(products: $p)", "(products: $p, allOrNothing: true)"),
+        {"p": [{"id": "A1"}]},
+    )
     assert "changes nothing" in error["message"]
     error = _refused(stack, DELETE, {"ids": [f"P{i}" for i in range(100_001)]})
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
