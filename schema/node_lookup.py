@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.observability.request_stats import not_cacheable
 from schema.globalid import decode_global_id
 from schema.info import Info
 from schema.types.catalog import CatalogProduct
@@ -47,6 +48,7 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         rec = await loaders.catalog_product.load((parts[0], parts[1]))
         return CatalogProduct.from_record(rec) if rec else None
     if type_name == "CommerceProduct" and len(parts) == 1:
+        not_cacheable()  # write jobs change the record behind any mutation
         rec = info.context.runtime.readmodel.get(parts[0])
         return CommerceProduct.from_record(rec) if rec else None
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.observability.request_stats import not_cacheable
 from schema.info import Info
 from schema.scalars import CommerceProductId
 from schema.types.commerce import (
@@ -22,6 +23,7 @@ class CommerceQuery:
         description="One OMNICOMMERCE product from the gateway's record; null if never sent."
     )
     def commerce_product(self, info: Info, id: CommerceProductId) -> CommerceProduct | None:
+        not_cacheable()  # write jobs change the record behind any mutation
         rec = info.context.runtime.readmodel.get(id)
         return CommerceProduct.from_record(rec) if rec else None
 
@@ -35,4 +37,5 @@ class CommerceQuery:
         after: str | None = None,
         status: CommerceStatus | None = None,
     ) -> CommerceProductConnection:
+        not_cacheable()
         return commerce_products(info, first=first, after=after, status=status)

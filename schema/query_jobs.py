@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from gateway.errors import BadUserInput
+from gateway.observability.request_stats import not_cacheable
 from gateway.writes.jobs import JobState
 from schema.info import Info
 from schema.types.connections import PageInfo
@@ -28,6 +29,7 @@ class JobQuery:
         description="One write job by id; null if there is none.",
     )
     def write_job(self, info: Info, id: strawberry.ID) -> WriteJob | None:
+        not_cacheable()
         job = info.context.runtime.jobs.get(str(id))
         return WriteJob.from_job(job) if job else None
 
@@ -44,6 +46,7 @@ class JobQuery:
     ) -> WriteJobConnection:
         if not 0 <= first <= MAX_JOB_PAGE:
             raise BadUserInput(f"first must be between 0 and {MAX_JOB_PAGE}")
+        not_cacheable()
         wanted = JobState(state.value) if state is not None else None
         jobs, more = info.context.runtime.jobs.page(
             first=first, after=job_after(after), state=wanted

@@ -11,7 +11,7 @@ import contextvars
 from collections import Counter
 from dataclasses import dataclass, field
 
-__all__ = ["RequestStats", "begin_request", "current_request"]
+__all__ = ["RequestStats", "begin_request", "current_request", "not_cacheable"]
 
 
 @dataclass(slots=True)
@@ -23,6 +23,9 @@ class RequestStats:
     cache_hits: int = 0
     cache_misses: int = 0
     coalesced: int = 0
+    # False once a resolver read the gateway's own moving state (write jobs, the OMNICOMMERCE
+    # read model): workers change it behind any mutation, so the answer is never kept whole.
+    cacheable: bool = True
 
     @property
     def total_upstream_calls(self) -> int:
@@ -43,3 +46,10 @@ def begin_request(request_id: str) -> RequestStats:
 
 def current_request() -> RequestStats | None:
     return _current.get()
+
+
+def not_cacheable() -> None:
+    """The current request's answer must not be kept by the whole-response cache."""
+    stats = _current.get()
+    if stats is not None:
+        stats.cacheable = False
