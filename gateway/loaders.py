@@ -12,37 +12,47 @@ the shared cache answers keys it already holds and coalesces keys other requests
 | ``children_by_path`` | path | ``nodes/retrieve {path, level: 1}`` per path |
 | ``root_node`` | classification tid | ``nodes/retrieve {classificationTid}`` per classification |
 | ``definition_by_tid`` / ``definition_by_id`` | tid / pimId | ``attribute-definitions/retrieve`` |
-| ``attributes_by_node`` | (node pimId, inherited) | ``attributes/retrieve {nodeIds}`` per node |
-| ``attributes_by_product`` | (product tid, inherited) | ``attributes/retrieve {productTids}`` per product |
+| ``attributes_by_path`` | (node path, inherited) | ``attributes/retrieve {nodeIds}`` for up to 100 nodes, split by ``node_tree`` (``gateway.node_attributes``); one node: ``{nodePaths}`` |
+| ``node_tree`` (this request only) | classification tid | ``classes/retrieve {tids, withNodes}``, only when a batch holds several nodes |
+| ``attributes_by_node`` | (node pimId, inherited) | one node: ``attributes/retrieve {nodeIds}``; several: their paths (``node_by_id``), then ``attributes_by_path`` |
+| ``attributes_by_product`` | (product tid, inherited) | the product's node (``product_by_tid``, loaded already by whoever holds the product), then ``attributes_by_path``; a product without a node: ``{productTids}`` |
 | ``attribute_by_id`` | pimId | ``attributes/retrieve {ids}`` |
 | ``classification_by_tid`` / ``_by_id`` | tid / pimId | ``classes/retrieve`` |
 | ``catalog_product`` | (catalogId, gtin) | ``GET /v1/catalog-products/{catalogId}/{gtin}`` each, capped |
+
+So 100 products on 6 nodes with ``attributes(includeInherited: true)`` cost one
+``classes/retrieve`` and one ``attributes/retrieve``, not 100.
+
+Attributes are always asked ``withDomainValues`` and ``withDefaultValues``. The alternative, a
+second loader key for when ``defaultValues`` or ``domainValues`` is selected, would make a
+query selecting both shapes pay two calls and keep two cache entries per node; the flags only
+make the one answer longer (a node's domain lists), which costs far less than a call.
+A product's attributes are its node's: the PIM documents that ``{productTids}`` always
+includes inherited ones, so ``includeInherited: false`` is honoured by asking for the node's
+own. Node-level answers are cached under the ``attributes_by_node`` resource (path or id keys)
+so that every write evicting attributes evicts them.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from gateway.cache import CacheRef
+from gateway.node_attributes import NodeTree, attributes_of_nodes, node_path_key
 from gateway.observability import tracing
 from gateway.runtime import Runtime
-from gateway.upstreams.records import ClassificationNode
+from gateway.upstreams.records import Attribute, ClassificationNode, Product
 
 __all__ = ["Loaders", "ancestor_and_depth", "node_path_key"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Slots = list[Any]
-
-
-def node_path_key(path: str) -> str:
-    """Node paths compare without a trailing slash: ``/Standard/Bekleidung/`` is the same node."""
-    return "/" + "/".join(part for part in path.split("/") if part)
 
 
 def ancestor_and_depth(paths: Sequence[str]) -> tuple[str, int]:
@@ -83,8 +93,14 @@ class Loaders:
         self.definition_by_id = self._loader(
             "pim", "definition_by_id", pim.attribute_definitions_by_id, batch
         )
+        # Not in the shared cache: read only when attributes miss it, and always current.
+        self.node_tree: DataLoader[str, Any] = DataLoader(load_fn=self._trees)
+        # Path and id keys share one cache resource: writes evict it by name.
+        self.attributes_by_path = self._loader(
+            "pim", "attributes_by_node", self._attributes_by_path, None
+        )
         self.attributes_by_node = self._loader(
-            "pim", "attributes_by_node", self._attributes_by_node, batch
+            "pim", "attributes_by_node", self._attributes_by_node, None
         )
         self.attributes_by_product = self._loader(
             "pim", "attributes_by_product", self._attributes_by_product, None
@@ -168,35 +184,77 @@ class Loaders:
 
         return list(await asyncio.gather(*(one(t) for t in classification_tids)))
 
+    async def _trees(self, classification_tids: list[str]) -> Slots:
+        found = await self.runtime.pim.classifications_by_tid(classification_tids, with_nodes=True)
+        return list(found)
+
+    async def _tree_of(self, classification_tids: list[str]) -> NodeTree:
+        found = await self.node_tree.load_many(classification_tids)
+        return NodeTree.of(c for c in found if c is not None)
+
+    async def _attributes_by_path(self, keys: list[tuple[str, bool]]) -> Slots:
+        size = self.runtime.settings.pim_batch_size
+        return await attributes_of_nodes(self.runtime.pim, self._tree_of, keys, size)
+
     async def _attributes_by_node(self, keys: list[tuple[int, bool]]) -> Slots:
-        """One call per node: the PIM's answer does not say which requested node an
-        attribute belongs to, inherited or not, so a shared call could not be split."""
+        """One node: asked by id. Several: by path, so that one call serves them all."""
+        if len(keys) == 1:
+            return [await _settled(self._attributes(node_ids=[keys[0][0]], inherited=keys[0][1]))]
+        nodes = await _gather(self.node_by_id.load(node_id) for node_id, _ in keys)
+        paths = [_node_path(node) for node in nodes]
 
-        async def one(node_id: int, inherited: bool) -> Any:
-            try:
-                return tuple(
-                    await self.runtime.pim.retrieve_attributes(
-                        node_ids=[node_id], include_parent_attributes=inherited
-                    )
-                )
-            except Exception as exc:
-                return exc
+        async def one(node_id: int, inherited: bool, path: str | None) -> Any:
+            if path is None:
+                return await self._attributes(node_ids=[node_id], inherited=inherited)
+            return await self.attributes_by_path.load((path, inherited))
 
-        return list(await asyncio.gather(*(one(n, i) for n, i in keys)))
+        return await _gather(one(n, i, p) for (n, i), p in zip(keys, paths, strict=True))
 
     async def _attributes_by_product(self, keys: list[tuple[str, bool]]) -> Slots:
-        async def one(tid: str, inherited: bool) -> Any:
-            try:
-                return tuple(
-                    await self.runtime.pim.retrieve_attributes(
-                        product_tids=[tid], include_parent_attributes=inherited
-                    )
-                )
-            except Exception as exc:
-                return exc
+        """A product's attributes are its node's; a product without one is asked by tid."""
+        products = await _gather(self.product_by_tid.load(tid) for tid, _ in keys)
 
-        return list(await asyncio.gather(*(one(t, i) for t, i in keys)))
+        async def one(tid: str, inherited: bool, product: Any) -> Any:
+            if isinstance(product, Product) and product.node:
+                return await self.attributes_by_path.load((node_path_key(product.node), inherited))
+            return await self._attributes(product_tids=[tid], inherited=inherited)
+
+        return await _gather(one(t, i, p) for (t, i), p in zip(keys, products, strict=True))
+
+    async def _attributes(self, *, inherited: bool, **selector: Any) -> tuple[Attribute, ...]:
+        found = await self.runtime.pim.retrieve_attributes(
+            **selector,
+            include_parent_attributes=inherited,
+            with_domain_values=True,
+            with_default_values=True,
+        )
+        return tuple(found)
 
     async def _attribute_by_id(self, ids: list[int]) -> Slots:
-        found = {a.id: a for a in await self.runtime.pim.retrieve_attributes(ids=ids)}
-        return [found.get(i) for i in ids]
+        found = await self.runtime.pim.retrieve_attributes(
+            ids=ids, with_domain_values=True, with_default_values=True
+        )
+        by_id = {a.id: a for a in found}
+        return [by_id.get(i) for i in ids]
+
+
+async def _gather(calls: Iterable[Awaitable[Any]]) -> Slots:
+    """Every call's result, or its exception in its slot (one key never fails the batch)."""
+    return list(await asyncio.gather(*calls, return_exceptions=True))
+
+
+async def _settled(call: Awaitable[Any]) -> Any:
+    try:
+        return await call
+    except Exception as exc:
+        return exc
+
+
+def _node_path(node: Any) -> str | None:
+    """A node record's path as products name it (a root answered as ``/`` is ``/<tid>``)."""
+    if not isinstance(node, ClassificationNode):
+        return None
+    if node.path and node.path != "/":
+        return node_path_key(node.path)
+    tid = node.classification_tid or node.classification or node.tid
+    return f"/{tid}" if tid else None

@@ -160,6 +160,29 @@ def test_attributes_retrieve_by_product_tids_with_domain_and_default(pim: PimCli
     assert_sample(pim.post_json("/pim/attributes/retrieve", body), expected)
 
 
+@pytest.mark.parametrize(
+    ("flags", "kept"),
+    [
+        ({}, ()),
+        ({"withDomainValues": True}, ("domainVals",)),
+        ({"withDefaultValues": True}, ("defaultVal",)),
+        ({"withDomainValues": False, "withDefaultValues": False}, ()),
+        ({"withDomainValues": True, "withDefaultValues": True}, ("defaultVal", "domainVals")),
+    ],
+    ids=["no flags", "domain only", "default only", "both false", "both"],
+)
+def test_attributes_retrieve_answers_each_part_only_when_its_flag_is_set(
+    pim: PimClient, flags: dict[str, bool], kept: tuple[str, ...]
+) -> None:
+    """The ids sample with both flags, less what an unset flag leaves out (as samples 3 to 5)."""
+    expected = normalized(example("attrs_retrieve_ids"))
+    attr = find(expected, "o:attrs/o:attr")
+    for part in ("defaultVal", "domainVals"):
+        if part not in kept:
+            attr.remove(find(attr, f"o:{part}"))
+    assert_sample(pim.post_json("/pim/attributes/retrieve", {"ids": [46190], **flags}), expected)
+
+
 @pytest.mark.parametrize("body", [{}, {"ids": [46190], "nodeIds": [34812]}])
 def test_attributes_retrieve_needs_exactly_one_selector(
     pim: PimClient, body: dict[str, object]
