@@ -1,46 +1,134 @@
-"""``/healthz`` says the process runs; ``/readyz`` says whether the upstreams can be reached.
+"""``/healthz`` says the process runs; ``/readyz`` says whether each upstream takes the gateway's
+own calls, with the configured credentials.
 
-An upstream is reachable when a plain ``GET`` of its base URL, sent without credentials,
-gets any HTTP answer within the probe timeout (a 401 or 404 still proves the route is up),
-and its circuit breaker is not open.
+Each probe is a documented call sent through the upstream's client and transport (its base
+URL, its credential, its breaker), bounded by ``probe_seconds``:
+
+| upstream | probe | ready | not ready |
+| --- | --- | --- | --- |
+| pim | ``GET /pim/classes`` with the bearer token: the cheapest documented read | a ``<pim>`` answer | 401/403 (the token is refused), an answer that is not the PIM's (e.g. an HTML login page), 5xx, timeout, no connection, breaker open |
+| citrusad | ``GET /v1/catalog-products/<catalog>/<probe code>`` with the key | the product, or "not there" (a 404 or an empty answer: the key and the route were taken) | 401/403 (the key is refused), 5xx, timeout, no connection, breaker open |
+| omnicommerce | none over HTTP: the API is write-only and a write is no probe. A TCP connection to its host and port, opened and closed with nothing sent | the connection opens, and the latest answer to a write (the transport keeps it) was not 401/403 | no connection; the latest write was refused 401/403 (cleared by the next answer that is not) |
+
+What a probe cannot know is said in the report: OMNICOMMERCE's key is not checked until a write
+is answered (``credentials`` gives the latest answer and its time), and CitrusAd documents no
+body for "not found", so a base URL that answers 404 to everything would pass its probe too.
+
+``readiness(runtime)`` answers ``(ready, report)``; the report names every upstream, and
+``unavailable`` lists those that are not ready, each entry saying why (``error``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+from gateway.errors import GatewayError, UpstreamRejected, UpstreamTimeout
 
-__all__ = ["readiness"]
+__all__ = ["PROBE_CODE", "readiness"]
 
-_UPSTREAMS = ("pim", "omnicommerce", "citrusad")
-
-
-async def _probe(client: httpx.AsyncClient, url: str) -> str | None:
-    """``None`` when reachable, else a short reason (never the URL's credentials: none sent)."""
-    try:
-        await client.get(url)
-    except httpx.TimeoutException:
-        return "timeout"
-    except httpx.HTTPError as exc:
-        return type(exc).__name__
-    return None
+PROBE_CODE = "gateway-readiness-probe"
+_REFUSED = (401, 403)
 
 
 async def readiness(runtime: Any, probe_seconds: float = 2.0) -> tuple[bool, dict[str, Any]]:
-    """``(ready, {"upstreams": {name: {"reachable", "breaker", "error"?}}})``."""
-    async with httpx.AsyncClient(
-        timeout=probe_seconds, follow_redirects=False, trust_env=False
-    ) as client:
-        urls = [runtime.pool[name].config.base_url for name in _UPSTREAMS]
-        problems = await asyncio.gather(*(_probe(client, url) for url in urls))
+    """``(ready, {"status", "unavailable", "upstreams": {name: {...}}})``."""
+    entries = await asyncio.gather(
+        _bounded(_pim(runtime), probe_seconds),
+        _bounded(_citrusad(runtime), probe_seconds),
+        _omnicommerce(runtime, probe_seconds),
+    )
     report: dict[str, Any] = {}
-    for name, problem in zip(_UPSTREAMS, problems, strict=True):
-        breaker = runtime.pool[name].breaker.state
-        entry: dict[str, Any] = {"reachable": problem is None, "breaker": breaker}
-        if problem:
-            entry["error"] = problem
+    for name, entry in zip(("pim", "citrusad", "omnicommerce"), entries, strict=True):
+        entry["breaker"] = runtime.pool[name].breaker.state
+        if entry["breaker"] == "open" and entry["ready"]:
+            entry.update(ready=False, error="the circuit breaker is open: calls fail fast")
         report[name] = entry
-    ready = all(e["reachable"] and e["breaker"] != "open" for e in report.values())
-    return ready, {"status": "ready" if ready else "unavailable", "upstreams": report}
+    unavailable = [name for name, entry in report.items() if not entry["ready"]]
+    ready = not unavailable
+    return ready, {
+        "status": "ready" if ready else "unavailable",
+        "unavailable": unavailable,
+        "upstreams": report,
+    }
+
+
+async def _bounded(probe: Any, seconds: float) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(seconds):
+            entry: dict[str, Any] = await probe
+            return entry
+    except TimeoutError:
+        return {"ready": False, "reachable": False, "error": f"no answer within {seconds} s"}
+
+
+async def _pim(runtime: Any) -> dict[str, Any]:
+    checked = "GET /pim/classes with the configured bearer token"
+    try:
+        await runtime.pim.list_classifications()
+    except GatewayError as exc:
+        return _failed(checked, exc, "the PIM refused the configured token")
+    return {"ready": True, "reachable": True, "checked": checked}
+
+
+async def _citrusad(runtime: Any) -> dict[str, Any]:
+    catalog = runtime.settings.citrusad_catalog_id or PROBE_CODE
+    checked = (
+        f"GET /v1/catalog-products/{catalog}/{PROBE_CODE} with the configured key "
+        "(a 404 or no product counts: CitrusAd documents no body for not found)"
+    )
+    try:
+        found = await runtime.citrusad.get(catalog, PROBE_CODE)
+    except GatewayError as exc:
+        return _failed(checked, exc, "CitrusAd refused the configured key")
+    answer = "the probe code was found" if found else "not found, as expected for the probe code"
+    return {"ready": True, "reachable": True, "checked": checked, "answer": answer}
+
+
+async def _omnicommerce(runtime: Any, seconds: float) -> dict[str, Any]:
+    transport = runtime.pool["omnicommerce"]
+    host, port = _address(transport.config.base_url)
+    entry: dict[str, Any] = {
+        "checked": f"TCP connection to {host}:{port}, nothing sent (no read endpoint to call)",
+        "credentials": _last_write(transport.last_outcome),
+    }
+    try:
+        async with asyncio.timeout(seconds):
+            _, writer = await asyncio.open_connection(host, port)
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    except (OSError, TimeoutError) as exc:
+        reason = f"no answer within {seconds} s" if isinstance(exc, TimeoutError) else str(exc)
+        return {**entry, "ready": False, "reachable": False, "error": f"cannot connect: {reason}"}
+    last = transport.last_outcome
+    if last is not None and last.outcome in {str(s) for s in _REFUSED}:
+        error = f"the latest write was refused ({last.outcome}): the API key is likely wrong"
+        return {**entry, "ready": False, "reachable": True, "error": error}
+    return {**entry, "ready": True, "reachable": True}
+
+
+def _failed(checked: str, exc: GatewayError, refused: str) -> dict[str, Any]:
+    """A probe's failure: whether an answer came, and why the upstream is not ready."""
+    if isinstance(exc, UpstreamRejected) and exc.status in _REFUSED:
+        error = f"{refused} ({exc.status}): {exc.message}"
+    else:
+        error = f"{exc.code}: {exc.message}"
+    reachable = exc.status is not None and not isinstance(exc, UpstreamTimeout)
+    return {"ready": False, "reachable": reachable, "checked": checked, "error": error}
+
+
+def _last_write(last: Any) -> str:
+    if last is None:
+        return "not checked: write-only API; no write sent since the gateway started"
+    when = last.at.isoformat(timespec="seconds").replace("+00:00", "Z")
+    ended = f"was answered {last.outcome}" if last.outcome.isdigit() else f"ended in {last.outcome}"
+    return f"not checked: write-only API; the latest write {ended} at {when}"
+
+
+def _address(base_url: str) -> tuple[str, int]:
+    parts = urlsplit(base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname or "", port

@@ -3,7 +3,7 @@
 | name | what |
 | --- | --- |
 | ``UpstreamConfig``, ``RateLimit`` | one upstream's settings; ``omnicommerce_config(settings)`` etc. build them |
-| ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse`` |
+| ``UpstreamTransport`` | ``await t.request("GET", path, endpoint=..., idempotent=...)`` -> ``UpstreamResponse``; ``t.last_outcome`` (``Outcome``): how the latest attempt ended, and when |
 | ``ErrorReader`` | ``request(..., read_error=f)``: ``f(status, body)`` turns an upstream's error body into the error raised |
 | ``TransportPool`` | the gateway's transports, sharing metrics and per-credential limiters |
 | ``RateLimiter``, ``SlidingWindowRateLimiter``, ``LimiterRegistry`` | pacing: ``async with limiter.slot(max_wait=...) as slot`` holds a slot until the answer; the protocol is the seam for a Redis limiter |
@@ -37,6 +37,7 @@ from gateway.upstreams.transport._limiter import (
 from gateway.upstreams.transport._metrics import TransportMetrics
 from gateway.upstreams.transport._transport import (
     ErrorReader,
+    Outcome,
     TransportPool,
     UpstreamResponse,
     UpstreamTransport,
@@ -48,6 +49,7 @@ __all__ = [
     "CircuitOpen",
     "ErrorReader",
     "LimiterRegistry",
+    "Outcome",
     "RateLimit",
     "RateLimiter",
     "SlidingWindowRateLimiter",

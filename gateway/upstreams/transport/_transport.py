@@ -16,6 +16,10 @@ tree -> retry if that is safe.
 | 3xx, body over the cap | UpstreamBadResponse | never |
 | breaker open | CircuitOpen (an UpstreamUnavailable) | never |
 
+``last_outcome`` keeps the latest attempt's ending (endpoint, status or failure, when): the
+only evidence readiness has about an upstream it must not call, such as OMNICOMMERCE, which
+has no read endpoint.
+
 An upstream that explains its 4xx/5xx in the body (the PIM's ``<response><issues>``) passes
 ``read_error=`` to ``request``: it sees the status and body and may return the error to raise
 instead; the table's retry rule then follows that error's class (a rejection is never retried).
@@ -56,6 +60,7 @@ from gateway.upstreams.transport._metrics import TransportMetrics
 __all__ = [
     "BeforeSend",
     "ErrorReader",
+    "Outcome",
     "TransportPool",
     "UpstreamResponse",
     "UpstreamTransport",
@@ -97,6 +102,16 @@ class UpstreamResponse:
                 upstream=self.upstream,
                 status=self.status,
             ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one attempt ended: ``outcome`` is the status (``"202"``) or the failure
+    (``timeout``, ``connect_error``, ``reset``, ``bad_response``, ``too_large``)."""
+
+    endpoint: str
+    outcome: str
+    at: datetime
 
 
 class _Failure(Exception):
@@ -148,6 +163,7 @@ class UpstreamTransport:
             reset_seconds=config.breaker_reset_seconds,
         )
         self.metrics = metrics or TransportMetrics()
+        self.last_outcome: Outcome | None = None
         self._client = client or _make_client(config)
 
     @property
@@ -408,6 +424,8 @@ class UpstreamTransport:
 
     def _count(self, label: str, outcome: str) -> None:
         self.metrics.calls[(self.name, label, outcome)] += 1
+        if outcome != "circuit_open":  # nothing was sent: it says nothing of the upstream
+            self.last_outcome = Outcome(label, outcome, datetime.now(UTC))
         stats = current_request()
         if stats is not None:
             stats.upstream_calls[self.name] += 1
