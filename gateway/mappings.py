@@ -83,6 +83,7 @@ __all__ = [
     "MappingContext",
     "MappingError",
     "asset_paths",
+    "commerce_id",
     "default_catalog_mapping",
     "default_commerce_mapping",
     "detection_for",
@@ -297,9 +298,14 @@ def _colors(product: Product, locales: tuple[str, ...]) -> list[str]:
 # --- the defaults -------------------------------------------------------------------------
 
 
+def commerce_id(product: Product) -> str:
+    """The OMNICOMMERCE product id the default mapping writes ``product`` under: its tid."""
+    return product.tid or ""
+
+
 def default_commerce_mapping(product: Product, context: MappingContext) -> CommerceProduct:
     """The OMNICOMMERCE product of ``product`` (see the module's table)."""
-    tid = product.tid or ""
+    tid = commerce_id(product)
     locales = context.locales
     metadata: dict[str, Any] = {"productName": product_name(product, locales), "pimTid": tid}
     optional = {

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.context import normalize_locale
+from gateway.mappings import commerce_id
 from gateway.observability.request_stats import not_cacheable
 from gateway.upstreams import records
 from schema.globalid import encode_global_id
@@ -422,5 +423,5 @@ class Product(ProductItem):
         not_cacheable()
         if not self.record.tid:
             return None
-        rec = info.context.runtime.readmodel.get(self.record.tid)
+        rec = info.context.runtime.readmodel.get(commerce_id(self.record))
         return CommerceProduct.from_record(rec) if rec else None
