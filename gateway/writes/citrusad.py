@@ -47,7 +47,7 @@ from gateway.writes.jobs import (
     Job,
     JobKind,
 )
-from gateway.writes.submit import JobSubmitter, outcome_of
+from gateway.writes.submit import JobSubmitter, outcome_of, unknown_reason
 from gateway.writes.worker import ChunkResult, OnWire
 
 __all__ = [
@@ -69,7 +69,6 @@ DELETION_NOTICE = (
     "may still be read and advertised. To mark a product out of stock, set its inventory to 0 "
     "instead: a deleted product can no longer be chosen by advertisers, even once back in stock."
 )
-UNKNOWN_MESSAGE = "sent, but no answer came back: it may or may not have been applied"
 _RESOURCE = ("citrusad", "catalog_product")
 
 
@@ -335,7 +334,7 @@ def _failed(action: str, catalog_id: str, gtin: str, exc: GatewayError) -> Write
     )
     if unknown:
         return WriteOutcome(
-            WriteStatus.UNKNOWN, action, _ids(catalog_id, gtin), f"{UNKNOWN_MESSAGE} ({exc.code})"
+            WriteStatus.UNKNOWN, action, _ids(catalog_id, gtin), unknown_reason(exc)
         )
     return WriteOutcome(
         WriteStatus.ERROR, action, _ids(catalog_id, gtin), f"{exc.code}: {exc.message}"

@@ -36,7 +36,7 @@ from gateway.upstreams.records import (
     WriteOutcome,
 )
 from gateway.writes.jobs import ChunkState, ClaimedChunk, ItemOutcome, ItemState, Job, JobKind
-from gateway.writes.submit import JobSubmitter, outcome_of
+from gateway.writes.submit import JobSubmitter, outcome_of, unknown_reason
 from gateway.writes.worker import ChunkResult, OnWire
 
 __all__ = [
@@ -49,7 +49,8 @@ __all__ = [
 
 BLOCKED = "Block duplicate products."
 NOT_FOUND = "product not found"
-UNKNOWN_MESSAGE = "sent, but no answer came back: it may or may not have been applied"
+
+
 PROBABLY_APPLIED = (
     "the request was sent before a restart and replayed after it; the replay was refused "
     "({reason}), so the first attempt most likely applied it"
@@ -190,7 +191,7 @@ class OmnicommerceChunks:
         ended = await self.client.send_chunk(method, body, before_send=on_wire)
         size = len(chunk.items)
         if ended.unknown is not None:
-            reason = f"{UNKNOWN_MESSAGE} ({ended.unknown.code})"
+            reason = unknown_reason(ended.unknown)
             return ChunkResult(
                 ChunkState.UNKNOWN, (ItemOutcome(ItemState.UNKNOWN, reason),) * size, reason
             )

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from gateway.errors import BadUserInput
+from gateway.errors import BadUserInput, GatewayError
 from gateway.upstreams.records import WriteOutcome, WriteStatus
 from gateway.writes.jobs import ItemState, Job, JobKind, JobStore
 from gateway.writes.worker import WritePool
 
-__all__ = ["REFUSED", "JobSubmitter", "outcome_of"]
+__all__ = ["REFUSED", "UNKNOWN_MESSAGE", "JobSubmitter", "outcome_of", "unknown_reason"]
 
 _STATUS = {
     ItemState.QUEUED: WriteStatus.QUEUED,
@@ -93,3 +93,13 @@ def outcome_of(
             _STATUS[state], action, ids, reason[len(REFUSED) :], code=BadUserInput.code
         )
     return WriteOutcome(_STATUS[state], action, ids, reason)
+
+
+UNKNOWN_MESSAGE = "it may or may not have been applied"
+
+
+def unknown_reason(error: GatewayError) -> str:
+    """Why a sent item's outcome is unknown, in the error's own words (a timeout, a 5xx
+    after receipt, a garbled answer), always saying that it may have been applied."""
+    words = f"{error.code}: {error.message}"
+    return words if UNKNOWN_MESSAGE in words else f"{words}: {UNKNOWN_MESSAGE}"
