@@ -3,6 +3,8 @@
 | path | what |
 | --- | --- |
 | ``/graphql`` | GraphQL over HTTP (``gateway.http``), GraphiQL for browsers when enabled |
+| ``/graphql`` (``Accept: text/event-stream``) | GraphQL over SSE, subscriptions included |
+| ``/graphql`` (WebSocket) | subscriptions over graphql-transport-ws |
 | ``/healthz`` | the process is up |
 | ``/readyz`` | the upstreams are reachable (503 otherwise), with each one's state |
 | ``/metrics`` | Prometheus metrics |
@@ -21,15 +23,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.types.execution import ExecutionResult
 
 from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions
 from gateway.graphiql import with_examples
-from gateway.http import GraphQLEndpoint
+from gateway.http import GraphQLEndpoint, GraphQLWebSocket
 from gateway.http.response_cache import ResponseCache
 from gateway.observability.health import readiness
 from gateway.observability.metrics import CONTENT_TYPE, GatewayMetrics
@@ -77,7 +79,7 @@ class _Gateway:
         # anonymous callers write too, so GraphiQL's example mutations work out of the box.
         self.anonymous_writes = settings.development_mode and len(set(emulated)) == 3
 
-    async def context(self, request: Request) -> GatewayContext:
+    async def context(self, request: HTTPConnection) -> GatewayContext:
         assert self.runtime is not None, "the app's lifespan has not started"
         principal = await self.authenticator.authenticate_async(request.headers)
         if principal.kind == "anonymous" and self.anonymous_writes:
@@ -94,7 +96,7 @@ class _Gateway:
             await hook(context)
         return context
 
-    def on_result(self, request: Request, result: ExecutionResult, seconds: float) -> None:
+    def on_result(self, request: HTTPConnection, result: ExecutionResult, seconds: float) -> None:
         stats = current_request()
         operation = stats.operation_name if stats else None
         if result.data is None and result.errors:
@@ -178,12 +180,23 @@ def create_app(
         response_cache=_response_cache(settings),
         may_read=lambda context: context.principal is None or context.principal.has("read"),
     )
+    # Subscriptions over WebSocket: the same schema, authentication, scopes and limits.
+    websocket = GraphQLWebSocket(
+        endpoint.schema,
+        context_factory=gateway.context,
+        introspection=endpoint.introspection,
+        streams=endpoint.streams,
+        on_result=gateway.on_result,
+        max_message_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+    )
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Route("/graphql", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", websocket),
         ],
         middleware=security_middleware(settings),
         lifespan=lifespan,
@@ -191,4 +204,7 @@ def create_app(
     app.state.settings = settings
     app.state.metrics = gateway.metrics
     app.state.response_cache = endpoint.response_cache
+    # Open SSE streams and WebSockets: call ``app.state.subscriptions.close()`` on the event
+    # loop when shutdown begins (uvicorn runs the lifespan's shutdown only once they are gone).
+    app.state.subscriptions = endpoint.streams
     return app

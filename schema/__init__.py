@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from gateway.extensions import ExtensionError, ExtensionRegistry
 from gateway.security import limit_extensions
 from gateway.settings import Settings
+from schema import subscriptions
 from schema.access import OperationScopes
 from schema.cost import COST_MODEL
 from schema.errors import GatewayErrorExtensions
@@ -99,11 +100,13 @@ def build_schema(
         ]
     query = merge_types("Query", (Query, *registry.queries)) if registry.queries else Query
     mutation = merge_types("Mutation", (*MUTATION_PARTS, *registry.mutations))
+    subscription = subscriptions.SUBSCRIPTION  # read per call: the write-jobs work sets it
     try:
         with registry.fields_applied(EXTENSIBLE_TYPES):
             return GatewaySchema(
                 query=query,
                 mutation=mutation,
+                subscription=subscription,
                 types=[Article, Variant],
                 extensions=[
                     GatewayErrorExtensions,

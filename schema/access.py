@@ -1,5 +1,5 @@
-"""Scopes per operation: queries need ``read``, mutations ``write``; checked before execution,
-so a refused operation makes no upstream call."""
+"""Scopes per operation: queries and subscriptions need ``read``, mutations ``write``; checked
+before execution, so a refused operation makes no upstream call."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from gateway.errors import Forbidden
 from gateway.security import scope_for_operation
@@ -28,6 +29,10 @@ class OperationScopes(SchemaExtension):
             needed = scope_for_operation(context.operation_type.value)
             if not principal.has(needed):
                 refusal = Forbidden(f"the '{needed}' scope is required")
+                if context.operation_type is OperationType.SUBSCRIPTION:
+                    # strawberry subscribes without looking at a result set here: raising
+                    # is what stops it (the error comes back as the stream's one result).
+                    raise refusal
                 context.result = ExecutionResult(
                     data=None,
                     errors=[GraphQLError(refusal.message, extensions=refusal.extensions())],

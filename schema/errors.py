@@ -12,13 +12,23 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from gateway.errors import GatewayError
 
 log = logging.getLogger("gateway.errors")
+
+# Requests strawberry refuses before execution; over a stream they come back as results.
+_STRAWBERRY_REQUEST_ERRORS = (
+    CannotGetOperationTypeError,
+    InvalidOperationTypeError,
+    MissingQueryError,
+)
 
 __all__ = ["GatewayErrorExtensions"]
 
@@ -29,7 +39,7 @@ def _with_extensions(error: GraphQLError) -> GraphQLError:
         error.extensions = {**(error.extensions or {}), **original.extensions()}
         error.message = original.message
         return error
-    if original is None or isinstance(original, GraphQLError):
+    if original is None or isinstance(original, (GraphQLError, *_STRAWBERRY_REQUEST_ERRORS)):
         return error
     error_id = uuid.uuid4().hex
     log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
@@ -50,3 +60,10 @@ class GatewayErrorExtensions(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [_with_extensions(e) for e in errors]  # type: ignore[union-attr]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # A subscription's results leave one by one, long before its operation ends.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [_with_extensions(e) for e in errors]
+        yield

@@ -10,6 +10,10 @@ It speaks the GraphQL-over-HTTP draft as the ``graphql-http`` audit checks it:
 | mutation over GET | 405, ``Allow: POST`` | 405 |
 | ``context_factory`` raised an app error (``extensions`` + status) | its status | its status |
 
+A request whose ``Accept`` prefers ``text/event-stream`` is answered by ``sse`` instead (GraphQL
+over SSE, subscriptions included); the endpoint's ``streams`` (``OpenStreams``) ends those
+streams when ``streams.close()`` is called at shutdown.
+
 Mount it with ``Route("/graphql", endpoint, methods=["GET", "POST"])``.
 """
 
@@ -19,31 +23,34 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from gateway.http.documents import DocumentChecks
-from gateway.http.encoding import InvalidJson, dumps, error_payload, loads, result_payload
+from gateway.http.encoding import InvalidJson, dumps, error_payload, loads
 from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     accepts_html,
     is_json_content_type,
     negotiate,
+    prefers_event_stream,
 )
+from gateway.http.outcomes import Outcome, not_executed, outcome_of, payload_of, status_of
 from gateway.http.params import GraphQLParams, params_from_body, params_from_query
-from gateway.http.refusals import Refusal, app_refusal, extensions_of, http_status_of
+from gateway.http.refusals import Refusal, app_refusal
 from gateway.http.response_cache import ResponseCache
+from gateway.http.sse import EventStreams
+from gateway.http.streams import OpenStreams, install_stream_hook
 from gateway.observability.request_stats import current_request
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
@@ -59,33 +66,6 @@ _GET_OPERATIONS = frozenset({OperationType.QUERY})
 _POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-@dataclass(slots=True)
-class _Outcome:
-    """One operation's result, and whether it got as far as execution."""
-
-    result: ExecutionResult
-    executed: bool
-    status: int | None = None  # asked for by an application error raised before execution
-
-
-def _not_executed(message: str) -> _Outcome:
-    return _Outcome(ExecutionResult(data=None, errors=[GraphQLError(message)]), executed=False)
-
-
-def _outcome_of(result: ExecutionResult) -> _Outcome:
-    # graphql-core fails parse, validation and variable coercion with data None and errors
-    # that have no path; a field error always has one, even when it nulls the whole data.
-    errors = result.errors or []
-    if result.data is not None or not errors or any(e.path is not None for e in errors):
-        return _Outcome(result, executed=True)
-    for error in errors:
-        # An app error raised by a schema extension skips the schema's error formatting.
-        if not error.extensions and error.original_error is not None:
-            error.extensions = extensions_of(error.original_error) or {}
-    statuses = (http_status_of(e.original_error or e) for e in errors)
-    return _Outcome(result, executed=False, status=next((s for s in statuses if s), None))
-
-
 class GraphQLEndpoint:
     """``GraphQLEndpoint(schema, context_factory=..., graphiql_html=..., introspection=...)``.
 
@@ -95,7 +75,11 @@ class GraphQLEndpoint:
     | ``graphiql_html`` | the page for a browser's GET without ``query``; ``None``: 404 |
     | ``introspection`` | ``False`` refuses ``__schema`` / ``__type`` as a validation error |
     | ``batching``, ``max_batch`` | a JSON array body runs up to ``max_batch`` operations |
-    | ``on_result`` | ``(request, result, seconds)``, sync or async, for logs and metrics |
+    | ``on_result`` | ``(request, result, seconds)``, sync or async, for logs and metrics; an event stream reports once, when it ends |
+    | ``streams`` | the ``OpenStreams`` registry to share with ``GraphQLWebSocket`` (else its own) |
+    | ``keepalive_seconds`` | a comment line on a quiet event stream this often |
+
+    The endpoint adds ``SubscriptionBegan`` to the schema's extensions (see ``streams``).
     """
 
     def __init__(
@@ -110,6 +94,8 @@ class GraphQLEndpoint:
         on_result: ResultHook | None = None,
         response_cache: ResponseCache | None = None,
         may_read: Callable[[Any], bool] | None = None,
+        streams: OpenStreams | None = None,
+        keepalive_seconds: float = 15.0,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -121,17 +107,25 @@ class GraphQLEndpoint:
         self.response_cache = response_cache
         self.may_read = may_read or (lambda context: True)
         self._checks = DocumentChecks(schema._schema, introspection=introspection)
+        self.streams = streams if streams is not None else OpenStreams()
+        install_stream_hook(schema)
+        self._event_streams = EventStreams(
+            schema, checks=self._checks, streams=self.streams, keepalive_seconds=keepalive_seconds
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.handle(Request(scope, receive))
         await response(scope, receive, send)
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> ASGIApp:
         started = time.perf_counter()
         media = JSON
         try:
             if self._wants_graphiql(request):
                 return self._graphiql()
+            if prefers_event_stream(request.headers.get("accept")):
+                media = GRAPHQL_RESPONSE_JSON  # for answers given before the stream starts
+                return await self._event_stream(request)
             media = self._media_type(request)
             operations = await self._read(request)
             context = await self._context(request)
@@ -158,8 +152,7 @@ class GraphQLEndpoint:
         return HTMLResponse(self.graphiql_html)
 
     def _media_type(self, request: Request) -> str:
-        if request.method not in ("GET", "POST"):
-            raise Refusal(405, "Use GET or POST.", headers={"Allow": "GET, POST"})
+        _check_method(request)
         media = negotiate(request.headers.get("accept"))
         if media is None:
             raise Refusal(406, f"Acceptable media types are {GRAPHQL_RESPONSE_JSON} and {JSON}.")
@@ -203,6 +196,28 @@ class GraphQLEndpoint:
 
     # --- execution --------------------------------------------------------------------------
 
+    async def _event_stream(self, request: Request) -> ASGIApp:
+        _check_method(request)
+        params = await self._read(request)
+        if not isinstance(params, GraphQLParams):
+            raise Refusal(400, "A batch cannot be answered as an event stream.")
+        context = await self._context(request)
+        started = time.perf_counter()
+
+        async def ended(summary: ExecutionResult, seconds: float) -> None:
+            stats = current_request()
+            if self.response_cache is not None and (
+                stats is None or stats.operation_type == "mutation"
+            ):
+                self.response_cache.clear()
+            await self._report(request, summary, seconds)
+
+        opened = await self._event_streams.open(request.method, params, context, ended)
+        if isinstance(opened, Outcome):
+            await self._report(request, opened.result, time.perf_counter() - started)
+            return self._single_response(opened, GRAPHQL_RESPONSE_JSON)
+        return opened
+
     async def _single(
         self, request: Request, params: GraphQLParams, context: Any, media: str
     ) -> Response:
@@ -220,25 +235,25 @@ class GraphQLEndpoint:
             await self._report(request, ExecutionResult(data={}, errors=None), 0.0)
             return _body_response(body, 200, media)
         outcome = await self._run(request, params, context)
-        body = dumps(_payload(outcome))
+        body = dumps(payload_of(outcome))
         if outcome.executed:
             # The operation's type as the schema recorded it while executing: no second parse.
             stats = current_request()
             if stats is None or stats.operation_type != "query":
                 cache.clear()  # a write went out (even a partly failed one): drop every answer
-            elif not outcome.result.errors:
+            elif not outcome.result.errors and stats.cacheable:
                 cache.put(key, body)
-        return _body_response(body, _status(outcome, media), media)
+        return _body_response(body, status_of(outcome, media), media)
 
-    async def _run(self, request: Request, params: GraphQLParams, context: Any) -> _Outcome:
+    async def _run(self, request: Request, params: GraphQLParams, context: Any) -> Outcome:
         started = time.perf_counter()
         outcome = await self._execute(request.method, params, context)
         await self._report(request, outcome.result, time.perf_counter() - started)
         return outcome
 
-    async def _execute(self, method: str, params: GraphQLParams, context: Any) -> _Outcome:
+    async def _execute(self, method: str, params: GraphQLParams, context: Any) -> Outcome:
         if errors := self._checks.errors(params.query, params.operation_name):
-            return _Outcome(ExecutionResult(data=None, errors=errors), executed=False)
+            return Outcome(ExecutionResult(data=None, errors=errors), executed=False)
         try:
             result = await self.schema.execute(
                 params.query,
@@ -253,14 +268,19 @@ class GraphQLEndpoint:
                 raise Refusal(
                     405, "Mutations are not allowed over GET; use POST.", headers={"Allow": "POST"}
                 ) from None
-            return _not_executed(f"{exc.operation_type.value} operations are not served over HTTP.")
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                return not_executed(
+                    "subscription operations are answered over SSE (Accept: text/event-stream) "
+                    "or WebSocket (graphql-transport-ws), not as one JSON response."
+                )
+            return not_executed(f"{exc.operation_type.value} operations are not served over HTTP.")
         except CannotGetOperationTypeError as exc:
             if exc.operation_name is None:
-                return _not_executed("An operation name is required: the document has several.")
-            return _not_executed(f'Unknown operation named "{exc.operation_name}".')
+                return not_executed("An operation name is required: the document has several.")
+            return not_executed(f'Unknown operation named "{exc.operation_name}".')
         except MissingQueryError:
-            return _not_executed("The 'query' parameter is empty.")
-        return _outcome_of(result)
+            return not_executed("The 'query' parameter is empty.")
+        return outcome_of(result)
 
     async def _report(self, request: Request, result: ExecutionResult, seconds: float) -> None:
         if self.on_result is None:
@@ -275,27 +295,19 @@ class GraphQLEndpoint:
 
     # --- the response -----------------------------------------------------------------------
 
-    def _single_response(self, outcome: _Outcome, media: str) -> Response:
-        return _json_response(_payload(outcome), _status(outcome, media), media)
+    def _single_response(self, outcome: Outcome, media: str) -> Response:
+        return _json_response(payload_of(outcome), status_of(outcome, media), media)
 
-    def _batch_response(self, outcomes: list[_Outcome], media: str) -> Response:
+    def _batch_response(self, outcomes: list[Outcome], media: str) -> Response:
         # An array answers per operation; the status is a request error's only when none ran.
         failed = [o for o in outcomes if not o.executed]
-        status = 200 if len(failed) < len(outcomes) else _status(failed[0], media)
-        return _json_response([_payload(o) for o in outcomes], status, media)
+        status = 200 if len(failed) < len(outcomes) else status_of(failed[0], media)
+        return _json_response([payload_of(o) for o in outcomes], status, media)
 
 
-def _status(outcome: _Outcome, media: str) -> int:
-    if outcome.executed:
-        return 200
-    if outcome.status is not None:
-        return outcome.status
-    return 400 if media == GRAPHQL_RESPONSE_JSON else 200
-
-
-def _payload(outcome: _Outcome) -> dict[str, Any]:
-    result = outcome.result
-    return result_payload(result.data, result.errors, result.extensions, with_data=outcome.executed)
+def _check_method(request: Request) -> None:
+    if request.method not in ("GET", "POST"):
+        raise Refusal(405, "Use GET or POST.", headers={"Allow": "GET, POST"})
 
 
 def _refused(refusal: Refusal) -> ExecutionResult:

@@ -6,6 +6,16 @@
 | ``application/json``, ``application/*``, ``*/*``, missing or empty | ``JSON`` |
 | both, same quality | ``GRAPHQL_RESPONSE_JSON`` (the spec's preference) |
 | ``text/html`` alone, ``application/xml`` | ``None``: the caller answers 406 |
+
+``prefers_event_stream`` picks GraphQL over SSE (``sse``) before any of that: ``Accept`` must
+name ``text/event-stream`` itself (``*/*`` does not) with a quality no lower than JSON's.
+
+| ``Accept`` | event stream |
+| --- | --- |
+| ``text/event-stream`` | yes |
+| ``text/event-stream, application/json`` | yes |
+| ``application/json, text/event-stream;q=0.5`` | no |
+| ``*/*``, ``text/*``, missing | no |
 """
 
 from __future__ import annotations
@@ -13,15 +23,18 @@ from __future__ import annotations
 from functools import lru_cache
 
 __all__ = [
+    "EVENT_STREAM",
     "GRAPHQL_RESPONSE_JSON",
     "JSON",
     "accepts_html",
     "is_json_content_type",
     "negotiate",
+    "prefers_event_stream",
 ]
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
 
 # A hostile header with thousands of ranges costs no more than a long but honest one.
 _MAX_RANGES = 32
@@ -73,6 +86,17 @@ def negotiate(accept: str | None) -> str | None:
     if _quality(ranges, GRAPHQL_RESPONSE_JSON) > 0:
         return GRAPHQL_RESPONSE_JSON
     return None
+
+
+@lru_cache(maxsize=256)
+def prefers_event_stream(accept: str | None) -> bool:
+    """Whether to answer as an event stream (see the module docstring)."""
+    if not accept or EVENT_STREAM not in accept.lower():
+        return False
+    ranges = _ranges(accept)
+    wanted = ranges.get(EVENT_STREAM, 0.0)
+    json_q = max(_quality(ranges, JSON), ranges.get(GRAPHQL_RESPONSE_JSON, 0.0))
+    return wanted > 0 and wanted >= json_q
 
 
 def accepts_html(accept: str | None) -> bool:
