@@ -157,6 +157,9 @@ def create_app(
         async with Runtime.build(settings, extensions=registry) as runtime:
             gateway.runtime = runtime
             app.state.runtime = runtime
+            if endpoint.response_cache is not None:
+                # A job's chunks land after the mutation that submitted it answered.
+                runtime.write_listeners.append(endpoint.response_cache.clear)
             yield
             gateway.runtime = None
 

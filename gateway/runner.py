@@ -46,7 +46,7 @@ async def serve_gateway(settings: Settings) -> None:
         log_level="info",
         handle_signals=True,
         grace_seconds=settings.shutdown_grace_seconds,
-        on_exit=lambda: _stop_claiming(app),
+        on_exit=lambda: _begin_shutdown(app),
     )
     main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on %s/graphql", http_root(main_sock))
@@ -82,10 +82,15 @@ async def serve_emulators(host: str, ports: dict[str, int]) -> None:
     await _run(main, main_sock, sidecars)
 
 
-def _stop_claiming(app: Starlette) -> None:
+def _begin_shutdown(app: Starlette) -> None:
+    """At the signal, before uvicorn waits for open connections: no new write-job chunk
+    starts (callers waiting for a job are answered), and open subscriptions end."""
     runtime = getattr(app.state, "runtime", None)
     if runtime is not None:
         runtime.writes.stop_claiming()
+    subscriptions = getattr(app.state, "subscriptions", None)
+    if subscriptions is not None:
+        subscriptions.close()
 
 
 def _sidecar(app: Starlette) -> tuple[uvicorn.Server, socket.socket]:

@@ -44,6 +44,7 @@ REGISTER = """mutation($p: [CommerceProductInput!]!, $mode: WriteMode) {
     ok results { status } job { id state counts { total queued sent accepted } }
   }
 }"""
+PROGRESS = "subscription($id: ID!) { writeJobProgress(id: $id) { state counts { accepted } } }"
 JOB = """query($id: ID!) {
   writeJob(id: $id) { state done counts { total queued sending sent accepted failed unknown }
     recoveries { chunk was } }
@@ -250,24 +251,41 @@ def test_a_job_survives_three_kills(upstreams: Upstreams, tmp_path: Path) -> Non
 def test_sigterm_answers_the_waiting_caller_and_the_job_completes_after_restart(
     upstreams: Upstreams, tmp_path: Path
 ) -> None:
-    grace = 10.0
+    grace = 30.0
     gateway = Gateway(upstreams, tmp_path / "gateway.sqlite3", grace=grace)
     products = _products(10_000, "T")
     waiting: dict[str, Any] = {}
+    followed: dict[str, Any] = {}
 
     def caller() -> None:
         waiting["answer"] = gateway.query(REGISTER, {"p": products, "mode": "WAIT"}, timeout=120)
+
+    def follower(job_id: str) -> None:
+        body = {"query": PROGRESS, "variables": {"id": job_id}}
+        headers = {"x-api-key": KEY, "accept": "text/event-stream"}
+        with httpx.stream("POST", gateway.url, json=body, headers=headers, timeout=60) as answer:
+            followed["lines"] = [line for line in answer.iter_lines() if line]
 
     try:
         gateway.start()
         thread = threading.Thread(target=caller)
         thread.start()
         _wait_posts(upstreams, 10)
+        running = gateway.query("{ writeJobs(state: RUNNING) { nodes { id } } }", {})
+        (job,) = running["data"]["writeJobs"]["nodes"]
+        subscriber = threading.Thread(target=follower, args=(job["id"],))
+        subscriber.start()
+        time.sleep(0.5)
         assert gateway.proc is not None
+        stopped = time.monotonic()
         gateway.proc.send_signal(signal.SIGTERM)
         code = gateway.proc.wait(timeout=grace + 10)
+        # Neither the waiting caller nor the open event stream held the stop for the grace.
+        assert time.monotonic() - stopped < grace - 10
         thread.join(timeout=30)
+        subscriber.join(timeout=30)
         assert code == 0
+        assert any(line.startswith("data:") for line in followed["lines"]), followed
         payload = waiting["answer"]["data"]["registerCommerceProducts"]
         assert payload["job"]["state"] in ("QUEUED", "RUNNING")
         assert payload["ok"] is False

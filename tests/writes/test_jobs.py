@@ -246,3 +246,54 @@ def test_an_unanswered_chunk_is_unknown_and_a_refused_one_failed(
         lambda db: db.execute("SELECT state FROM write_chunks WHERE job_id=?", (job_id,)).fetchone()
     )[0]
     assert chunk_state == ChunkState.UNKNOWN.value
+
+
+def test_answers_about_jobs_and_the_read_model_are_never_kept_whole(stack: GatewayStack) -> None:
+    """Workers (maybe in another process) change them behind any mutation."""
+    payload = stack.query(REGISTER, {"p": [_product("K1")]})["data"]["registerCommerceProducts"]
+    cache = stack.gateway.app.state.response_cache
+    assert cache is not None
+    for query, variables in (
+        (JOB, {"id": payload["job"]["id"]}),
+        ('{ commerceProduct(id: "K1") { status } }', {}),
+        ("{ commerceProducts { totalCount } }", {}),
+    ):
+        hits = cache.hits
+        stack.query(query, variables)
+        stack.query(query, variables)
+        assert cache.hits == hits, query
+    hits = cache.hits
+    stack.query("{ gatewayVersion }")
+    stack.query("{ gatewayVersion }")
+    assert cache.hits == hits + 1  # other reads still are
+
+
+def test_a_chunk_refused_with_429_when_the_process_stops_goes_back_to_the_queue(
+    runtime_settings: Any, omnicommerce_server: Any, tmp_path: Path
+) -> None:
+    """A 429 means "not processed": the chunk waiting to retry it is not SENDING any more."""
+    store = _store(tmp_path / "jobs.sqlite3")
+    omnicommerce_server.app.state.faults.set(status=429, count=10, retry_after=2)
+    job_id = store.submit(JobKind.OMNICOMMERCE_REGISTER, [("Q1", _product("Q1"))])
+
+    async def run() -> None:
+        async with Runtime.build(runtime_settings) as runtime:
+            deadline = time.monotonic() + 30
+            while omnicommerce_server.app.state.log.count("POST", PATH) < 1:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            runtime.writes.stop_claiming()
+
+    asyncio.run(run())
+    job = store.get(job_id)
+    assert job is not None and job.state is not JobState.COMPLETED
+    (item,) = store.all_items(job_id)
+    assert item.state is ItemState.QUEUED
+    chunk = store.database.read(
+        lambda db: db.execute(
+            "SELECT state, owner FROM write_chunks WHERE job_id=?", (job_id,)
+        ).fetchone()
+    )
+    assert tuple(chunk) == ("QUEUED", None)
+    record = CommerceReadModel(store.database).get("Q1")
+    assert record is not None and record.status is CommerceStatus.QUEUED
