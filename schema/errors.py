@@ -3,7 +3,10 @@
 | raised in a resolver | the client sees |
 | --- | --- |
 | a ``GatewayError`` | its message and ``extensions`` (code, upstream, item, status) |
-| a ``GraphQLError`` | as raised (validation, limits, scalars) |
+| a ``GraphQLError`` | as raised (limits, scalars) |
+| a syntax error | its message, ``code: GRAPHQL_PARSE_FAILED`` |
+| a validation error (graphql-core's "Validation aborted." too) | its message, ``code: GRAPHQL_VALIDATION_FAILED`` |
+| a scalar refusing a literal (a validation error with a ``ValueError`` inside) | the scalar's message, ``code: GRAPHQL_VALIDATION_FAILED``, never masked |
 | anything else | "Internal server error." with ``code: INTERNAL_SERVER_ERROR`` and an ``errorId``; the traceback goes to the log under that id, never to the client |
 """
 
@@ -30,7 +33,36 @@ _STRAWBERRY_REQUEST_ERRORS = (
     MissingQueryError,
 )
 
-__all__ = ["GatewayErrorExtensions"]
+__all__ = ["PARSE_FAILED", "VALIDATION_FAILED", "GatewayErrorExtensions"]
+
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def _code_all(errors: list[GraphQLError] | None, code: str) -> None:
+    """Each error without a code gets ``code``; one wrapping a foreign exception (a scalar's
+    ``ValueError`` on a literal) is rebuilt without it, so nothing later masks it.
+
+    In place: strawberry has already put this very list into the result it returns.
+    """
+    if errors:
+        errors[:] = [
+            e if (e.extensions or {}).get("code") else _request_error(e, code) for e in errors
+        ]
+
+
+def _request_error(error: GraphQLError, code: str) -> GraphQLError:
+    extensions = {**(error.extensions or {}), "code": code}
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        error.extensions = extensions
+        return error
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions=extensions,
+    )
 
 
 def _with_extensions(error: GraphQLError) -> GraphQLError:
@@ -54,10 +86,24 @@ def _with_extensions(error: GraphQLError) -> GraphQLError:
 class GatewayErrorExtensions(SchemaExtension):
     """Copies each gateway error's extensions onto its GraphQL error; masks the unexpected."""
 
-    def on_operation(self) -> Iterator[None]:
+    def on_validate(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        _code_all(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            yield
+        except GraphQLError as error:
+            # An extension's own parse (the limits' token cap) raises through the hooks.
+            if context.graphql_document is None:
+                _code_all([error], PARSE_FAILED)
+            raise
+        result = context.result
         errors = getattr(result, "errors", None)
+        if errors and context.graphql_document is None:
+            # No document: the parse failed (in strawberry's parse or an extension's own).
+            _code_all(errors, PARSE_FAILED)
         if errors:
             result.errors = [_with_extensions(e) for e in errors]  # type: ignore[union-attr]
 
