@@ -101,3 +101,45 @@ def test_the_same_value_as_a_variable_is_refused_too(stack: GatewayStack) -> Non
     )
     assert "OMNICOMMERCE product id" in errors[0]["message"]
     assert errors[0].get("extensions", {}).get("code") != "INTERNAL_SERVER_ERROR"
+
+
+# --- input the PIM's XML cannot carry ---------------------------------------------------------
+
+XML_HOSTILE = [
+    pytest.param(
+        'mutation { copyProduct(tid: "P-1", newTid: "A\\u000eB") { __typename } }',
+        "newProductTid",
+        id="copy-newTid-U+000E",
+    ),
+    pytest.param(
+        'mutation { copyProduct(tid: "P-1", newName: "A\\u0000B") { __typename } }',
+        "newProductName",
+        id="copy-newName-NUL",
+    ),
+    pytest.param(
+        'mutation { saveProducts(products: [{tid: "X\\u0001", name: "x"}]) { __typename } }',
+        "tid",
+        id="save-tid-U+0001",
+    ),
+    pytest.param(
+        'mutation { saveProducts(products: [{tid: "NEW-1", name: "bad\\u001fname"}]) '
+        "{ __typename } }",
+        "name",
+        id="save-name-U+001F",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "field"), XML_HOSTILE)
+def test_a_character_xml_cannot_carry_is_bad_user_input_before_any_call(
+    stack: GatewayStack, query: str, field: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack.clear_logs()
+    with caplog.at_level(logging.ERROR, logger="gateway.errors"):
+        body = stack.query(query)
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+    assert error["extensions"]["item"] == field
+    assert "XML cannot carry" in error["message"]
+    assert stack.upstream_calls() == NO_CALLS
+    assert not [r for r in caplog.records if "unexpected error" in r.getMessage()]

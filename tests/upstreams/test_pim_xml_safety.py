@@ -298,3 +298,16 @@ def test_a_delete_needs_an_identity() -> None:
 def test_unlink_takes_one_product_a_side() -> None:
     with pytest.raises(BadUserInput, match="one productTid"):
         Action.unlink(ProductLink(("a", "b"), target_product_tids=("c",)))
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x0e", "\x1f", "\ufffe", "\ud800"])
+def test_a_character_xml_cannot_carry_is_bad_user_input_naming_the_field(char: str) -> None:
+    with pytest.raises(BadUserInput) as refused:
+        pim_xml.build_actions([Action.copy_product(tid="P-1", new_tid=f"A{char}B")])
+    assert refused.value.item == "newProductTid"
+    assert f"U+{ord(char):04X}" in refused.value.message
+
+
+def test_tab_newline_and_carriage_return_are_carried() -> None:
+    body = pim_xml.build_actions([Action.copy_product(tid="P-1", new_name="a\tb\nc\rd")])
+    assert b"a\tb\nc" in body

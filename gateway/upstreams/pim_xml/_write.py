@@ -3,10 +3,16 @@
 Children are written in the order the PIM itself answers them (alphabetical for products,
 articles, variants, attribute definitions and attributes), which is also the order of the
 document's request samples, so a record read from an answer writes back the same tree.
+
+Every text and attribute value passes ``_carried`` first: a character XML 1.0 cannot carry
+(C0 controls but tab, LF and CR, NUL, lone surrogates, U+FFFE/U+FFFF) is refused as
+``BadUserInput`` naming the field, before the body exists and so before any call. lxml
+would refuse it too, but with a bare ``ValueError`` that reads as an internal error.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -56,6 +62,9 @@ Attrs = Mapping[str, "str | int | bool | None"]
 _I18N = "i18n"
 _GROUPED_TYPES = ("multi_loc", "multi_loc_domain")
 
+# Outside XML 1.0's Char production: what lxml refuses to write.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 # --- primitives --------------------------------------------------------------------------
 
@@ -64,14 +73,28 @@ def _str(value: str | int | bool) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
+def _carried(value: str, field: str) -> str:
+    """``value`` when XML can carry it, else ``BadUserInput`` naming ``field`` and the character."""
+    found = _NOT_XML.search(value)
+    if found is None:
+        return value
+    raise BadUserInput(
+        f"{field} {value[:40]!r} contains U+{ord(found.group()):04X}, a character XML cannot "
+        "carry (control characters but tab, LF and CR, and NUL are refused)",
+        item=field,
+        upstream="pim",
+    )
+
+
 def _sub(parent: Element, tag: str, attrs: Attrs | None = None, text: str | None = None) -> Element:
     """A child in the PIM namespace; ``None`` attributes are left out."""
     el = etree.SubElement(parent, q(tag))
     for key, value in (attrs or {}).items():
         if value is not None:
-            el.set(key, _str(value))
+            el.set(key, _carried(_str(value), key))
     if text is not None:
-        el.text = text
+        # An <itm key="newProductTid"> holds that field's value: name it, not "itm".
+        el.text = _carried(text, str((attrs or {}).get("key") or tag))
     return el
 
 
@@ -104,7 +127,7 @@ def format_date(value: datetime) -> str:
 
 def _texts(el: Element, text: LocalizedText) -> Element:
     if text.plain is not None:
-        el.text = text.plain
+        el.text = _carried(text.plain, etree.QName(el).localname)
     for locale, value in text.texts.items():
         _sub(el, "itm", {"loc": locale}, value)
     return el
