@@ -6,6 +6,11 @@ half-open --probe succeeds--> closed         half-open --probe fails--> open (ti
 ```
 A failure is a timeout, a refused connection or a 5xx; a 4xx or 429 means the upstream is
 up, so it counts as a success.
+
+``state`` follows the clock, not the traffic: once ``reset_seconds`` have passed since the
+breaker opened it reads "half-open" (the next call is the probe) even when no call came since,
+so ``/readyz`` and the ``gateway_circuit_breaker_open`` gauge stop reporting an open breaker
+past its cool-down.
 """
 
 from __future__ import annotations
@@ -46,7 +51,8 @@ class CircuitBreaker:
     def state(self) -> str:
         if self._opened_at is None:
             return "closed"
-        return "half-open" if self._probing else "open"
+        cooled = self._clock() - self._opened_at >= self.reset_seconds
+        return "half-open" if self._probing or cooled else "open"
 
     def enter(self) -> None:
         """Before a call: raise ``CircuitOpen`` unless the call may go (or is the probe)."""
