@@ -19,13 +19,21 @@ Every error carries its ``code`` (GraphQL ``extensions.code``) and, where known,
 messages are built by the gateway, never copied from a request's headers. Foreign errors
 (httpx, lxml, json) are translated once, at the transport or codec boundary, with
 ``raise UpstreamTimeout(upstream="pim") from exc``.
+
+An upstream's own text (a 4xx body's ``message``, a PIM issue) reaches a client only through
+``upstream_said``: control and format characters (bidi overrides included) become spaces,
+whitespace runs collapse, it is cut at ``UPSTREAM_TEXT_CHARS`` (200) with "…", and it is
+marked as the upstream's words by the prefix ``the upstream said:``.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any, ClassVar
 
 __all__ = [
+    "UPSTREAM_TEXT_CHARS",
     "BadUserInput",
     "Forbidden",
     "GatewayError",
@@ -37,7 +45,28 @@ __all__ = [
     "UpstreamRejected",
     "UpstreamTimeout",
     "UpstreamUnavailable",
+    "upstream_said",
 ]
+
+UPSTREAM_TEXT_CHARS = 200
+_SPACES = re.compile(r"\s+")
+
+
+def upstream_said(text: str, *, limit: int = UPSTREAM_TEXT_CHARS) -> str:
+    """``'the upstream said: <text>'``, cleaned and trimmed; ``""`` when nothing is left.
+
+    | text | returns |
+    | --- | --- |
+    | ``"bad\\x1b[31m id\\n"`` | ``the upstream said: bad [31m id`` |
+    | 500 characters | the first 200, then ``…`` |
+    """
+    shown = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    shown = _SPACES.sub(" ", shown).strip()
+    if not shown:
+        return ""
+    if len(shown) > limit:
+        shown = shown[:limit].rstrip() + "…"
+    return f"the upstream said: {shown}"
 
 
 class GatewayError(Exception):

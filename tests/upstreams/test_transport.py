@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -472,3 +474,20 @@ async def test_no_credential_in_errors_reprs_or_logs(
     assert len(errors) == 3
     assert "***" in str(errors[0])
     assert not [text for text in shown if SECRET in text]
+
+
+async def test_an_upstreams_4xx_text_reaches_clients_trimmed_cleaned_and_marked(
+    upstream: BackgroundServer, script: Script
+) -> None:
+    hostile = "\x1b[2J\u202eyour order shipped\n\x00" + "z" * 1000
+    script.then(Response(f'{{"message": {json.dumps(hostile)}}}', status_code=400))
+    config = _config(upstream.url, max_retries=0)
+    async with UpstreamTransport(config) as transport:
+        with pytest.raises(UpstreamRejected) as rejected:
+            await transport.request("GET", "/x")
+    message = rejected.value.message
+    assert message.startswith("the upstream rejected the request; the upstream said: ")
+    assert "your order shipped" in message
+    assert not [c for c in message if unicodedata.category(c) in ("Cc", "Cf")]
+    assert message.endswith("…")
+    assert len(message) < 300

@@ -17,7 +17,13 @@ refusal the caller cannot fix, which ``upstream_code="1010"`` lets the schema re
 
 from __future__ import annotations
 
-from gateway.errors import UpstreamBadResponse, UpstreamError, UpstreamRejected, UpstreamUnavailable
+from gateway.errors import (
+    UpstreamBadResponse,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamUnavailable,
+    upstream_said,
+)
 from gateway.upstreams.pim_xml import looks_like_html, parse_issue
 from gateway.upstreams.records import PimIssue
 
@@ -26,7 +32,6 @@ __all__ = ["FORBIDDEN", "INVALID_INPUT", "error_for_issue", "read_pim_error"]
 INVALID_INPUT = "1001"
 FORBIDDEN = "1010"
 UPSTREAM = "pim"
-_MESSAGE_CHARS = 300
 
 
 def read_pim_error(status: int, body: bytes) -> UpstreamError | None:
@@ -44,7 +49,7 @@ def read_pim_error(status: int, body: bytes) -> UpstreamError | None:
 
 
 def error_for_issue(issue: PimIssue, status: int) -> UpstreamError:
-    text = issue.message[:_MESSAGE_CHARS]
+    text = upstream_said(issue.message) or "the upstream gave no reason"
     if issue.support_id:
         # The PIM's operators find the request by this id; it names nothing secret.
         text = f"{text} (support id {issue.support_id})"
@@ -52,11 +57,11 @@ def error_for_issue(issue: PimIssue, status: int) -> UpstreamError:
         text = f"{text}; the gateway's PIM user lacks the admin role this endpoint needs"
     if issue.code in (INVALID_INPUT, FORBIDDEN) or status < 500:
         return UpstreamRejected(
-            f"the PIM refused the request: {text}",
+            f"the PIM refused the request; {text}",
             upstream_code=issue.code,
             upstream=UPSTREAM,
             status=status,
         )
     return UpstreamUnavailable(
-        f"the PIM failed (code {issue.code}): {text}", upstream=UPSTREAM, status=status
+        f"the PIM failed (code {issue.code}); {text}", upstream=UPSTREAM, status=status
     )

@@ -49,6 +49,7 @@ from gateway.errors import (
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
+    upstream_said,
 )
 from gateway.observability import tracing
 from gateway.observability.request_stats import current_request
@@ -76,7 +77,7 @@ ErrorReader = Callable[[int, bytes], UpstreamError | None]
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BREAKER_FAILURES = (UpstreamTimeout, UpstreamUnavailable, UpstreamOutcomeUnknown)
-_REASON_CHARS = 200
+_REASON_CHARS = 1000  # read this much; ``upstream_said`` shows at most 200 of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,8 +413,8 @@ class UpstreamTransport:
             raise _Failure(
                 UpstreamBadResponse("unexpected redirect", upstream=up, status=status), sent=True
             )
-        reason = self._scrub(_reason(body))
-        message = f"the upstream rejected the request: {reason}" if reason else None
+        said = upstream_said(self._scrub(_reason(body)))
+        message = f"the upstream rejected the request; {said}" if said else None
         raise _Failure(UpstreamRejected(message, upstream=up, status=status), sent=True)
 
     def _scrub(self, text: str) -> str:
