@@ -7,7 +7,7 @@
 | a syntax error | its message, ``code: GRAPHQL_PARSE_FAILED`` |
 | a validation error (graphql-core's "Validation aborted." too) | its message, ``code: GRAPHQL_VALIDATION_FAILED`` |
 | a scalar refusing a literal (a validation error with a ``ValueError`` inside) | the scalar's message, ``code: GRAPHQL_VALIDATION_FAILED``, never masked |
-| anything else | "Internal server error." with ``code: INTERNAL_SERVER_ERROR`` and an ``errorId``; the traceback goes to the log under that id, never to the client |
+| anything else | "Internal server error." with ``code: INTERNAL_SERVER_ERROR`` and an ``errorId``; the traceback goes to the log under that id, never to the client: the first of its kind (type, location) per minute, the others counted (a debug line each, a count once the minute is over) |
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from gateway.errors import GatewayError
+from gateway.observability.sampling import TracebackSampler, kind_of
 
 log = logging.getLogger("gateway.errors")
 
@@ -33,7 +34,10 @@ _STRAWBERRY_REQUEST_ERRORS = (
     MissingQueryError,
 )
 
-__all__ = ["PARSE_FAILED", "VALIDATION_FAILED", "GatewayErrorExtensions"]
+__all__ = ["PARSE_FAILED", "SAMPLER", "VALIDATION_FAILED", "GatewayErrorExtensions"]
+
+# One per process: an unexpected error's traceback is logged once per kind and minute.
+SAMPLER = TracebackSampler(interval=60.0)
 
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
@@ -74,13 +78,28 @@ def _with_extensions(error: GraphQLError) -> GraphQLError:
     if original is None or isinstance(original, (GraphQLError, *_STRAWBERRY_REQUEST_ERRORS)):
         return error
     error_id = uuid.uuid4().hex
-    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+    _log_unexpected(error_id, error, original)
     return GraphQLError(
         "Internal server error.",
         nodes=error.nodes,
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
     )
+
+
+def _log_unexpected(error_id: str, error: GraphQLError, original: BaseException) -> None:
+    """The first traceback of a kind per minute; the rest are counted (see ``sampling``)."""
+    for (name, where), untold in SAMPLER.ended():
+        log.error(
+            "%d more unexpected %s at %s in the last %.0f s", untold, name, where, SAMPLER.interval
+        )
+    kind = kind_of(original)
+    if SAMPLER.admit(kind):
+        log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+    else:
+        log.debug(
+            "unexpected error %s at %s: %s at %s (traceback sampled)", error_id, error.path, *kind
+        )
 
 
 class GatewayErrorExtensions(SchemaExtension):
