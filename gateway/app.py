@@ -7,7 +7,10 @@
 | ``/graphql`` (WebSocket) | subscriptions over graphql-transport-ws |
 | ``/healthz`` | the process is up |
 | ``/readyz`` | the upstreams are reachable (503 otherwise), with each one's state |
-| ``/metrics`` | Prometheus metrics |
+| ``/metrics`` | Prometheus metrics (only on the admin listener when ``GATEWAY_ADMIN_PORT`` is set) |
+
+With ``admin_port`` set, ``app.state.admin_app`` serves ``/metrics``, ``/readyz`` and ``/healthz``
+over the same gateway; ``gateway serve`` listens with it on ``GATEWAY_HOST:GATEWAY_ADMIN_PORT``.
 
 Every GraphQL request is authenticated (``gateway.security``), guarded (body size, JSON depth,
 CSRF, CORS), limited (depth, aliases, tokens, root fields, cost), counted and logged as one
@@ -193,17 +196,24 @@ def create_app(
         max_message_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
     )
+    operator_routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    # With an admin listener, the public port keeps its probes but no longer shows metrics.
+    public_routes = operator_routes if settings.admin_port is None else operator_routes[:2]
     app = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/readyz", readyz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
+            *public_routes,
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websocket),
         ],
         middleware=security_middleware(settings),
         lifespan=lifespan,
     )
+    admin = settings.admin_port is not None
+    app.state.admin_app = Starlette(routes=operator_routes) if admin else None
     app.state.settings = settings
     app.state.metrics = gateway.metrics
     app.state.response_cache = endpoint.response_cache

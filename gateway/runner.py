@@ -50,6 +50,10 @@ async def serve_gateway(settings: Settings) -> None:
     )
     main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on %s/graphql", http_root(main_sock))
+    if app.state.admin_app is not None and settings.admin_port is not None:
+        admin_sock = bind_socket(settings.host, settings.admin_port)
+        sidecars.append((make_server(app.state.admin_app), admin_sock))
+        log.info("admin (/metrics, /readyz) on %s", http_root(admin_sock))
     await _run(main, main_sock, sidecars)
 
 

@@ -63,6 +63,8 @@ class Settings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # Set: /metrics, /readyz and /healthz on this port (same host), and no /metrics on ``port``.
+    admin_port: int | None = Field(default=None, ge=0, le=65535)
 
     pim_url: str | None = None
     pim_token: SecretStr | None = None
