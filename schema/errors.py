@@ -17,7 +17,15 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    Node,
+    ObjectFieldNode,
+    Visitor,
+    visit,
+)
 from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -43,30 +51,58 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 
-def _code_all(errors: list[GraphQLError] | None, code: str) -> None:
+def _code_all(
+    errors: list[GraphQLError] | None, code: str, document: DocumentNode | None = None
+) -> None:
     """Each error without a code gets ``code``; one wrapping a foreign exception (a scalar's
-    ``ValueError`` on a literal) is rebuilt without it, so nothing later masks it.
+    ``ValueError`` on a literal) is rebuilt without it, so nothing later masks it, and named
+    after the argument it sits in.
 
     In place: strawberry has already put this very list into the result it returns.
     """
     if errors:
         errors[:] = [
-            e if (e.extensions or {}).get("code") else _request_error(e, code) for e in errors
+            e if (e.extensions or {}).get("code") else _request_error(e, code, document)
+            for e in errors
         ]
 
 
-def _request_error(error: GraphQLError, code: str) -> GraphQLError:
+def _request_error(error: GraphQLError, code: str, document: DocumentNode | None) -> GraphQLError:
     extensions = {**(error.extensions or {}), "code": code}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         error.extensions = extensions
         return error
+    names = _names_around(document, error.nodes[0]) if document and error.nodes else []
+    message = error.message
+    if names:
+        extensions["argument"] = names[0]
+        inner = f" (field '{'.'.join(names[1:])}')" if len(names) > 1 else ""
+        message = f"Argument '{names[0]}'{inner}: {message}"
     return GraphQLError(
-        error.message,
+        message,
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,
         extensions=extensions,
     )
+
+
+def _names_around(document: DocumentNode, node: Node) -> list[str]:
+    """The argument, then the input fields, whose value holds ``node`` (outermost first)."""
+    if node.loc is None:
+        return []
+    start, end = node.loc.start, node.loc.end
+    names: list[str] = []
+
+    class _Around(Visitor):
+        def enter(self, visited: Node, *_: Any) -> None:
+            named = isinstance(visited, (ArgumentNode, ObjectFieldNode))
+            loc = visited.loc
+            if named and loc is not None and loc.start <= start and end <= loc.end:
+                names.append(visited.name.value)  # type: ignore[attr-defined]
+
+    visit(document, _Around())
+    return names
 
 
 def _with_extensions(error: GraphQLError) -> GraphQLError:
@@ -107,7 +143,8 @@ class GatewayErrorExtensions(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         yield
-        _code_all(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
+        context = self.execution_context
+        _code_all(context.pre_execution_errors, VALIDATION_FAILED, context.graphql_document)
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context

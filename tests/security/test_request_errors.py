@@ -81,6 +81,20 @@ BAD_LITERALS = [
 ]
 
 
+def test_a_refused_literal_names_its_argument_and_field(stack: GatewayStack) -> None:
+    (error,) = _refused(stack, '{ commerceProduct(id: "a/b") { id } }')
+    assert error["message"].startswith("Argument 'id': ")
+    assert error["extensions"]["argument"] == "id"
+    errors = _refused(
+        stack,
+        'mutation { registerCommerceProducts(products: [{id: "a b", url: "https://x.test/a.png",'
+        ' detection: "TOP"}]) { __typename } }',
+    )
+    named = [e for e in errors if "OMNICOMMERCE product id" in e["message"]]
+    assert named[0]["message"].startswith("Argument 'products' (field 'id'): ")
+    assert named[0]["extensions"]["argument"] == "products"
+
+
 @pytest.mark.parametrize(("query", "said"), BAD_LITERALS)
 def test_a_scalar_refusing_a_literal_is_a_validation_error(
     stack: GatewayStack, query: str, said: str, caplog: pytest.LogCaptureFixture
