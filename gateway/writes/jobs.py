@@ -479,6 +479,13 @@ class JobStore:
             self._finish_if_done(db, job_id, now)
         return self.get(job_id)
 
+    def state(self, job_id: str) -> JobState | None:
+        """The job's state alone: one row, no counting (what a waiting caller polls)."""
+        row = self.database.read(
+            lambda db: db.execute("SELECT state FROM write_jobs WHERE id=?", (job_id,)).fetchone()
+        )
+        return JobState(row[0]) if row else None
+
     def get(self, job_id: str) -> Job | None:
         def query(db: sqlite3.Connection) -> Job | None:
             row = db.execute(f"{_JOB_SELECT} WHERE id=?", (job_id,)).fetchone()

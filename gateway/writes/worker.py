@@ -37,6 +37,7 @@ from gateway.writes.jobs import (
     ItemState,
     Job,
     JobKind,
+    JobState,
     JobStore,
 )
 
@@ -199,11 +200,14 @@ class WritePool:
 
     async def wait(self, job_id: str) -> Job:
         """The job once it ended, or as it stands when this process starts stopping."""
+        ended = (JobState.COMPLETED, JobState.CANCELLED)
         while True:
-            job = self.store.get(job_id)
-            if job is None:
+            state = self.store.state(job_id)
+            if state is None:
                 raise LookupError(job_id)
-            if job.done or self.stopping.is_set():
+            if state in ended or self.stopping.is_set():
+                job = self.store.get(job_id)
+                assert job is not None
                 return job
             await self.events.wait(self.poll_seconds)
 
