@@ -219,10 +219,21 @@ def _check_everything_held(
     assert open_chunks == 0
     recorded = {pid: (status, json.loads(payload)) for pid, status, payload in rows}
     assert recorded == {pid: ("ACCEPTED", product) for pid, product in held.items()}
-    # Every request answered 202 (no 429), and never more than 5 arrived in one second.
+    # No 429, and never more than 5 arrivals in one second. A request the kill cut off
+    # mid-body reaches the upstream as broken JSON (400): the only answer besides 202.
     posts = upstreams.posts()
-    assert {e["status"] for e in posts} == {202}
+    assert [e for e in posts if e["status"] != 202 and not _cut_short(e)] == []
     assert max_in_window([e["at"] for e in posts], 1.0) <= 5
+
+
+def _cut_short(entry: dict[str, Any]) -> bool:
+    if entry["status"] != 400:
+        return False
+    try:
+        json.loads(entry["body"])
+    except ValueError:
+        return True
+    return False
 
 
 def test_a_job_survives_three_kills(upstreams: Upstreams, tmp_path: Path) -> None:
