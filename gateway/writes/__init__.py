@@ -2,8 +2,11 @@
 
 | module | holds |
 | --- | --- |
-| ``omnicommerce`` | OMNICOMMERCE register / update / delete: item checks, chunk outcomes, read model |
-| ``citrusad`` | CitrusAd sync / inventory / delete: item checks and per-item outcomes |
+| ``jobs`` | the job store: jobs, chunks and items with their states, beside the read model |
+| ``worker`` | the workers that claim chunks under a lease, run them, recover a dead process's |
+| ``submit`` | checking a write's size, recording its job, waiting for it; item results |
+| ``omnicommerce`` | OMNICOMMERCE register / update / delete: item checks, the chunk executor |
+| ``citrusad`` | CitrusAd sync / inventory / delete: item checks, the chunk executor |
 | ``pim`` | the PIM's product and structure writes (one request each, per-item answers) |
-| ``publishing`` | PIM products mapped onto OMNICOMMERCE and CitrusAd |
+| ``publishing`` | PIM products mapped onto OMNICOMMERCE and CitrusAd, written as jobs |
 """
