@@ -6,7 +6,6 @@ The upstream has no read endpoint: a ``CommerceProduct`` is the gateway's read m
 
 from __future__ import annotations
 
-import base64
 import enum
 from datetime import datetime
 from typing import Any
@@ -18,6 +17,7 @@ from gateway.errors import BadUserInput
 from gateway.readmodel import CommerceRecord
 from gateway.readmodel import CommerceStatus as RecordStatus
 from gateway.writes.omnicommerce import CommerceWriteReport
+from schema.cursors import decode_cursor, encode_cursor
 from schema.globalid import encode_global_id
 from schema.info import Info
 from schema.scalars import CommerceProductId
@@ -161,19 +161,11 @@ class CommerceProductConnection:
 
 
 def _cursor(product_id: str) -> str:
-    return base64.urlsafe_b64encode(f"commerce:{product_id}".encode()).decode()
+    return encode_cursor("commerce", product_id)
 
 
 def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        kind, value = "", ""
-    if kind != "commerce" or not value:
-        raise BadUserInput("not a valid cursor", item=cursor[:80])
-    return value
+    return decode_cursor(cursor, "commerce")
 
 
 def commerce_products(

@@ -7,7 +7,6 @@ Cursors are opaque offsets into the list.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ import strawberry
 
 from gateway.cache import CacheRef
 from gateway.errors import BadUserInput
+from schema.cursors import decode_cursor, encode_cursor
 from schema.info import Info
 from schema.types.products import Product
 
@@ -50,19 +50,16 @@ class ProductConnection:
 
 
 def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+    return encode_cursor("offset", offset)
 
 
 def _offset(cursor: str | None) -> int:
-    if cursor is None:
+    value = decode_cursor(cursor, "offset")
+    if value is None:
         return 0
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "offset" and value.isdigit():
-            return int(value) + 1
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise BadUserInput("not a valid cursor", item=cursor[:80])
+    if not value.isdigit():
+        raise BadUserInput("not a valid cursor", item=(cursor or "")[:80])
+    return int(value) + 1
 
 
 async def search_products(

@@ -6,7 +6,6 @@ operation: ``writeJob`` in a query, ``cancelWriteJob``, ``writeJobProgress``.
 
 from __future__ import annotations
 
-import base64
 import enum
 from datetime import datetime
 from typing import Any
@@ -17,6 +16,7 @@ from strawberry.scalars import JSON
 
 from gateway.errors import BadUserInput, Forbidden
 from gateway.writes import jobs as store
+from schema.cursors import decode_cursor, encode_cursor
 from schema.info import Info
 from schema.types.connections import PageInfo
 
@@ -251,33 +251,21 @@ class WriteJobConnection:
 
 
 def job_cursor(job_id: str) -> str:
-    return base64.urlsafe_b64encode(f"job:{job_id}".encode()).decode()
+    return encode_cursor("job", job_id)
 
 
 def job_after(cursor: str | None) -> str | None:
-    return _decode(cursor, "job")
+    return decode_cursor(cursor, "job")
 
 
 def _item_cursor(index: int) -> str:
-    return base64.urlsafe_b64encode(f"item:{index}".encode()).decode()
+    return encode_cursor("item", index)
 
 
 def _item_after(cursor: str | None) -> int | None:
-    value = _decode(cursor, "item")
+    value = decode_cursor(cursor, "item")
     if value is None:
         return None
     if not value.isdigit():
         raise BadUserInput("not a valid cursor", item=(cursor or "")[:80])
     return int(value)
-
-
-def _decode(cursor: str | None, kind: str) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        found, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        found, value = "", ""
-    if found != kind or not value:
-        raise BadUserInput("not a valid cursor", item=cursor[:80])
-    return value
