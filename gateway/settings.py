@@ -83,10 +83,23 @@ class Settings(BaseModel):
     # An image URL for products without an image asset, ``{tid}`` replaced; unset, such a
     # product is not sent to OMNICOMMERCE (it needs an image to detect anything).
     image_placeholder_url: str | None = None
+    # A SQLite file path, or a ``postgresql://`` URL for several processes sharing one store.
     database: str = ".data/gateway.sqlite3"
+    # Set: the upstream rate windows and cache invalidation are shared by every process
+    # using this Redis (``redis://host:6379/0``); unset, both live in this process.
+    redis_url: SecretStr | None = None
     extensions: tuple[str, ...] = ()
 
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    # A read's attempts and retries together fit inside this, so a hung upstream costs at
+    # most this long; and a whole operation answers within ``operation_deadline_seconds``,
+    # its unfinished fields as UPSTREAM_TIMEOUT errors.
+    upstream_deadline_seconds: float = Field(default=10.0, gt=0)
+    operation_deadline_seconds: float = Field(default=15.0, gt=0)
+    # A connection that has not sent complete request headers within ``header_timeout_seconds``
+    # or its whole body within ``body_timeout_seconds`` is closed (slow-client protection).
+    header_timeout_seconds: float = Field(default=5.0, gt=0)
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
     pim_batch_size: int = Field(default=100, ge=1, le=100)
     citrusad_concurrency: int = Field(default=16, ge=1, le=256)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
@@ -142,6 +155,11 @@ class Settings(BaseModel):
     max_tokens: int = Field(default=5000, ge=1)
     max_root_fields: int = Field(default=20, ge=1)
     max_query_cost: int = Field(default=5000, ge=1)
+    # Ids one list argument may carry (``products(tids:)``...): more is BAD_USER_INPUT.
+    max_ids_per_argument: int = Field(default=1_000, ge=1)
+    # The same field (response name) selected more than this often in one selection set is
+    # refused while lexing, before validation can spend CPU on it.
+    max_repeated_fields: int = Field(default=50, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_json_depth: int = Field(default=64, ge=1, le=512)
     batching_enabled: bool = False
