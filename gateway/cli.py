@@ -78,11 +78,17 @@ def emulate(
 
 
 @app.command()
-def schema() -> None:
-    """Print the GraphQL schema (SDL)."""
+def schema(config: ConfigOption = None) -> None:
+    """Print the GraphQL schema (SDL), with the fields of GATEWAY_EXTENSIONS if set."""
+    from gateway.extensions import ExtensionError, load_extensions
     from schema import build_schema
 
-    sys.stdout.write(str(build_schema()) + "\n")
+    try:
+        registry = load_extensions(_settings(config).extensions)
+    except ExtensionError as exc:
+        typer.echo(f"gateway: {exc}", err=True)
+        raise typer.Exit(2) from None
+    sys.stdout.write(str(build_schema(registry=registry)) + "\n")
 
 
 @app.command()

@@ -22,6 +22,8 @@ schema stops the gateway at start with an ``ExtensionError`` naming the module.
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -122,12 +124,23 @@ class ExtensionRegistry:
                     types[name].__strawberry_definition__.fields[:] = fields  # type: ignore[attr-defined]
 
 
+def _importable_from_current_directory() -> None:
+    # ``python -m gateway`` puts the current directory first on sys.path, the ``gateway``
+    # script does not; extensions sit beside the user (``examples.computed_field``) either way.
+    # Appended, not prepended, so a local folder never shadows an installed package.
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.append(cwd)
+
+
 def load_extensions(
     names: Sequence[str] = (), modules: Iterable[ModuleType] = ()
 ) -> ExtensionRegistry:
     """Import each named module (and take the given ones) and run its ``register``."""
     registry = ExtensionRegistry()
     loaded: list[ModuleType] = []
+    if names:
+        _importable_from_current_directory()
     for name in names:
         try:
             loaded.append(importlib.import_module(name))

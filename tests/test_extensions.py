@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import types
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +94,22 @@ async def test_request_hooks_run_before_each_operation() -> None:
         await gw.execute("{ gatewayVersion }")
         await gw.execute("{ gatewayVersion }")
     assert len(seen) == 2
+
+
+def test_the_gateway_script_imports_extensions_from_the_current_directory(tmp_path: Path) -> None:
+    # The README's command: `GATEWAY_EXTENSIONS=examples.computed_field gateway schema`, run
+    # through the console script (whose sys.path does not hold the current directory).
+    script = Path(sys.executable).with_name("gateway")
+    env = {**os.environ, "GATEWAY_EXTENSIONS": "examples.computed_field"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(script), "schema"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "nodeName(locale: String = null): String" in done.stdout
