@@ -28,6 +28,7 @@ test: $(STAMP)
 
 check: test
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
