@@ -50,6 +50,7 @@ class UpstreamConfig:
     | field | meaning |
     | --- | --- |
     | ``timeout`` | seconds one attempt may take, sending to last byte read |
+    | ``deadline`` | seconds a read's attempts, waits and retries take together (``None``: unbounded); writes are not bounded by it, only by an open operation's deadline |
     | ``max_retries`` | further attempts after the first, when a retry is safe |
     | ``backoff_*`` | capped exponential backoff with additive jitter between attempts |
     | ``retry_after_max`` | a longer ``Retry-After`` is not waited out: the error is raised |
@@ -62,6 +63,7 @@ class UpstreamConfig:
     base_url: str
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     timeout: float = 10.0
+    deadline: float | None = None
     connect_timeout: float | None = None
     max_retries: int = 2
     backoff_initial: float = 0.1
@@ -121,6 +123,7 @@ def omnicommerce_config(settings: Settings, *, emulator_url: str | None = None) 
         base_url=url,
         headers={"X-Api-Key": key},
         timeout=settings.upstream_timeout_seconds,
+        deadline=settings.upstream_deadline_seconds,
         rate=OMNICOMMERCE_RATE,
         rate_wait_budget=settings.rate_wait_budget_seconds,
     )
@@ -135,6 +138,7 @@ def citrusad_config(settings: Settings, *, emulator_url: str | None = None) -> U
         base_url=url,
         headers={"Authorization": f"Basic {key}"},
         timeout=settings.upstream_timeout_seconds,
+        deadline=settings.upstream_deadline_seconds,
     )
 
 
@@ -147,4 +151,5 @@ def pim_config(settings: Settings, *, emulator_url: str | None = None) -> Upstre
         base_url=url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=settings.upstream_timeout_seconds,
+        deadline=settings.upstream_deadline_seconds,
     )

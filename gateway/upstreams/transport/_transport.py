@@ -15,6 +15,14 @@ tree -> retry if that is safe.
 | other 4xx | UpstreamRejected(status) | never |
 | 3xx, body over the cap | UpstreamBadResponse | never |
 | breaker open | CircuitOpen (an UpstreamUnavailable) | never |
+| the call's deadline passed (see below) | UpstreamTimeout (UpstreamOutcomeUnknown for a write on the wire) | never |
+
+Deadlines: a read's attempts, pacing waits, backoffs and retries together take at most the
+config's ``deadline`` (each attempt gets ``min(timeout, time left)``; a retry whose backoff
+would leave no time for it is not made), so a hung upstream costs a read ``deadline``, not
+``attempts x timeout``. Inside a GraphQL operation every call, write or read, also ends
+``ANSWER_MARGIN`` before the operation's deadline (``gateway.deadlines``): its connection is
+closed and the field answers UPSTREAM_TIMEOUT while there is still time to send the answer.
 
 ``last_outcome`` keeps the latest attempt's ending (endpoint, status or failure, when): the
 only evidence readiness has about an upstream it must not call, such as OMNICOMMERCE, which
@@ -32,6 +40,7 @@ import contextlib
 import email.utils
 import json as jsonlib
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +50,7 @@ from typing import Any
 import httpx
 import stamina
 
+from gateway import deadlines
 from gateway.errors import (
     UpstreamBadResponse,
     UpstreamError,
@@ -78,6 +88,11 @@ ErrorReader = Callable[[int, bytes], UpstreamError | None]
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BREAKER_FAILURES = (UpstreamTimeout, UpstreamUnavailable, UpstreamOutcomeUnknown)
 _REASON_CHARS = 1000  # read this much; ``upstream_said`` shows at most 200 of it
+# A call inside an operation ends this long before the operation's deadline: the field's
+# error and the response still have to be built and sent by then.
+ANSWER_MARGIN = 0.1
+# A retry is made only if this much time is left for it after its backoff.
+_MIN_ATTEMPT_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,10 +252,19 @@ class UpstreamTransport:
             method, path, params=params, json=json, content=content, headers=headers
         )
         cfg = self.config
+        deadline = self._deadline(safe)
+        number = 0
+
+        def retry(exc: Exception) -> bool | float:
+            if not isinstance(exc, _Failure):
+                return False
+            decision = exc.backoff(safe, cfg.retry_after_max)
+            if deadline is None:
+                return decision
+            return _within(decision, number, cfg, deadline - _now())
+
         attempts = stamina.retry_context(
-            on=lambda exc: (
-                exc.backoff(safe, cfg.retry_after_max) if isinstance(exc, _Failure) else False
-            ),
+            on=retry,
             attempts=cfg.max_retries + 1,
             timeout=None,
             wait_initial=cfg.backoff_initial,
@@ -250,12 +274,25 @@ class UpstreamTransport:
         try:
             async for attempt in attempts:
                 with attempt:
-                    if attempt.num > 1:
+                    number = attempt.num
+                    if number > 1:
                         self.metrics.retries[(self.name, label)] += 1
-                    return await self._attempt(request, label, safe, read_error, before_send)
+                    return await self._attempt(
+                        request, label, safe, read_error, before_send, deadline
+                    )
         except _Failure as failure:
             raise failure.error from failure.error.__cause__
         raise AssertionError("unreachable: stamina yields at least one attempt")  # pragma: no cover
+
+    def _deadline(self, safe: bool) -> float | None:
+        """When this call must end (loop time): the read's own deadline, the operation's."""
+        bounds: list[float] = []
+        operation = deadlines.current()
+        if operation is not None:
+            bounds.append(operation - ANSWER_MARGIN)
+        if safe and self.config.deadline is not None:
+            bounds.append(_now() + self.config.deadline)
+        return min(bounds, default=None)
 
     async def _attempt(
         self,
@@ -264,17 +301,24 @@ class UpstreamTransport:
         safe: bool,
         read_error: ErrorReader | None,
         before_send: BeforeSend | None = None,
+        deadline: float | None = None,
     ) -> UpstreamResponse:
+        if deadline is not None and _now() >= deadline:
+            self.metrics.calls[(self.name, label, "deadline")] += 1
+            late = UpstreamTimeout(
+                "the deadline passed before the call was sent", upstream=self.name
+            )
+            raise _Failure(late, sent=False)
         try:
             self.breaker.enter()
         except UpstreamUnavailable as exc:
             self._count(label, "circuit_open")
             raise _Failure(exc, sent=True) from None
         try:
-            async with self._paced(label, safe):
+            async with self._paced(label, safe, deadline):
                 if before_send is not None:
                     await before_send()
-                response = await self._exchange(request, label, safe, read_error)
+                response = await self._exchange(request, label, safe, read_error, deadline)
         except _Failure as failure:
             self.breaker.record(failed=isinstance(failure.error, _BREAKER_FAILURES))
             raise
@@ -285,13 +329,21 @@ class UpstreamTransport:
         return response
 
     @contextlib.asynccontextmanager
-    async def _paced(self, label: str, safe: bool) -> AsyncIterator[None]:
+    async def _paced(
+        self, label: str, safe: bool, deadline: float | None = None
+    ) -> AsyncIterator[None]:
         """Hold a limiter slot around one attempt, until its answer is read or it fails."""
         limiter = self.limiter
         if limiter is None:
             yield
             return
         budget = self.config.rate_wait_budget if safe else None
+        left = None if deadline is None else max(0.0, deadline - _now())
+        if left is not None and (budget is None or left < budget):
+            budget = left
+            by_deadline = True
+        else:
+            by_deadline = False
         try:
             async with limiter.slot(max_wait=budget) as slot:
                 if slot.waited > 0.001:
@@ -300,6 +352,12 @@ class UpstreamTransport:
                 yield
         except SlotUnavailable as refused:
             # Raised as is, not as a _Failure: stamina does not retry it; nothing was sent.
+            if by_deadline:
+                self.metrics.calls[(self.name, label, "deadline")] += 1
+                raise UpstreamTimeout(
+                    "the upstream's rate limit leaves no room for the call before its deadline",
+                    upstream=self.name,
+                ) from None
             self.metrics.calls[(self.name, label, "wait_budget")] += 1
             raise UpstreamRateLimited(
                 f"the upstream's rate limit leaves no room within {budget} s; "
@@ -315,10 +373,19 @@ class UpstreamTransport:
             raise
 
     async def _exchange(
-        self, request: httpx.Request, label: str, safe: bool, read_error: ErrorReader | None
+        self,
+        request: httpx.Request,
+        label: str,
+        safe: bool,
+        read_error: ErrorReader | None,
+        deadline: float | None = None,
     ) -> UpstreamResponse:
+        until = _now() + self.config.timeout
+        if deadline is not None:
+            until = min(until, deadline)
         try:
-            async with asyncio.timeout(self.config.timeout):
+            # Cancelled at ``until``: httpx closes the connection, the upstream sees it go.
+            async with asyncio.timeout_at(until):
                 response = await self._client.send(request, stream=True)
                 try:
                     body = await self._read_capped(response, label)
@@ -455,6 +522,23 @@ class TransportPool:
     async def aclose(self) -> None:
         for transport in self._transports.values():
             await transport.aclose()
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+def _within(decision: bool | float, number: int, cfg: UpstreamConfig, left: float) -> bool | float:
+    """The retry hook's answer under a deadline ``left`` seconds away: the backoff (stamina's
+    formula, computed here to know it), or False when the retry would have no time left."""
+    if decision is False:
+        return False
+    if decision is True:
+        wait = min(cfg.backoff_max, cfg.backoff_initial * 2 ** (number - 1))
+        wait += random.uniform(0.0, cfg.backoff_jitter)
+    else:
+        wait = float(decision)
+    return wait if wait + _MIN_ATTEMPT_SECONDS < left else False
 
 
 def _make_client(config: UpstreamConfig) -> httpx.AsyncClient:
