@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.emulators.serving import bind_socket, build_emulators, http_root, make_server
+from gateway.http.slow_clients import ConnectionCollector, SlowClientLimits, slow_client_protocol
 from gateway.runtime import Runtime
 from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
@@ -48,11 +49,18 @@ async def serve_gateway(settings: Settings) -> None:
         grace_seconds=settings.shutdown_grace_seconds,
         on_exit=lambda: _begin_shutdown(app),
     )
+    limits = SlowClientLimits(settings.header_timeout_seconds, settings.body_timeout_seconds)
+    _guard_slow_clients(main, limits)
+    app.state.metrics.registry.register(
+        ConnectionCollector(lambda: len(main.server_state.connections), limits)
+    )
     main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on %s/graphql", http_root(main_sock))
     if app.state.admin_app is not None and settings.admin_port is not None:
         admin_sock = bind_socket(settings.host, settings.admin_port)
-        sidecars.append((make_server(app.state.admin_app), admin_sock))
+        admin = make_server(app.state.admin_app)
+        _guard_slow_clients(admin, limits)
+        sidecars.append((admin, admin_sock))
         log.info("admin (/metrics, /readyz) on %s", http_root(admin_sock))
     await _run(main, main_sock, sidecars)
 
@@ -95,6 +103,14 @@ def _begin_shutdown(app: Starlette) -> None:
     subscriptions = getattr(app.state, "subscriptions", None)
     if subscriptions is not None:
         subscriptions.close()
+
+
+def _guard_slow_clients(server: uvicorn.Server, limits: SlowClientLimits) -> None:
+    """Close connections that send their headers or body too slowly (gateway.http.slow_clients).
+
+    Set on the config before ``serve()`` loads it, which is when uvicorn reads ``http``.
+    """
+    server.config.http = slow_client_protocol(limits)
 
 
 def _sidecar(app: Starlette) -> tuple[uvicorn.Server, socket.socket]:
