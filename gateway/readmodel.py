@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gateway.database import Database
+from gateway.storage import Database, Session
 
 __all__ = ["CommerceReadModel", "CommerceRecord", "CommerceStatus", "Operation"]
 
@@ -76,17 +75,19 @@ class CommerceReadModel:
 
     @staticmethod
     def queue(
-        db: sqlite3.Connection,
+        db: Session,
         job_id: str,
         operation: Operation,
         items: Sequence[Mapping[str, Any]],
         now: str,
     ) -> None:
         """Each item (its ``id`` plus the fields to send) QUEUED under ``job_id``."""
-        rows = [
-            (item["id"], operation.value, json.dumps(dict(item)), job_id, now, now)
-            for item in items
-        ]
+        # Sorted by id: concurrent transactions on PostgreSQL lock shared rows in one order.
+        rows = sorted(
+            ((item["id"], operation.value, json.dumps(dict(item)), job_id, now, now)
+             for item in items),
+            key=lambda row: str(row[0]),
+        )  # fmt: skip
         db.executemany(
             "INSERT INTO commerce_products"
             " (id, status, operation, pending, job_id, created_at, updated_at)"
@@ -98,24 +99,26 @@ class CommerceReadModel:
         )
 
     @staticmethod
-    def sending(db: sqlite3.Connection, job_id: str, ids: Sequence[str], now: str) -> None:
+    def sending(db: Session, job_id: str, ids: Sequence[str], now: str) -> None:
         db.executemany(
             "UPDATE commerce_products SET status='SENDING', updated_at=? WHERE id=? AND job_id=?",
-            [(now, pid, job_id) for pid in ids],
+            [(now, pid, job_id) for pid in sorted(ids)],
         )
 
     @staticmethod
     def settle(
-        db: sqlite3.Connection,
+        db: Session,
         job_id: str,
         operation: Operation,
         outcomes: Mapping[str, tuple[CommerceStatus, str | None]],
         now: str,
     ) -> None:
         """Record each item's outcome, for rows ``job_id`` still owns."""
-        for pid, (status, reason) in outcomes.items():
+        lock = db.dialect.lock()
+        for pid, (status, reason) in sorted(outcomes.items()):
+            # Locked until commit: a newer job cannot queue the row between read and write.
             row = db.execute(
-                "SELECT payload, pending FROM commerce_products WHERE id=? AND job_id=?",
+                f"SELECT payload, pending FROM commerce_products WHERE id=? AND job_id=?{lock}",  # noqa: S608 (dialect fragments, no input)
                 (pid, job_id),
             ).fetchone()
             if row is None:
@@ -145,7 +148,7 @@ class CommerceReadModel:
                 keep_pending = None
             db.execute(
                 "UPDATE commerce_products SET status=?, payload=?, pending=?, reason=?,"
-                " updated_at=? WHERE id=?",
+                " updated_at=? WHERE id=? AND job_id=?",
                 (
                     status.value,
                     json.dumps(payload) if payload is not None else None,
@@ -153,6 +156,7 @@ class CommerceReadModel:
                     reason,
                     now,
                     pid,
+                    job_id,
                 ),
             )
 
@@ -171,7 +175,7 @@ class CommerceReadModel:
             marks = ",".join("?" * len(part))
             sql = f"{_SELECT} WHERE id IN ({marks})"
 
-            def query(db: sqlite3.Connection, sql: str = sql, part: list[str] = part) -> Any:
+            def query(db: Session, sql: str = sql, part: list[str] = part) -> Any:
                 return db.execute(sql, part).fetchall()
 
             rows = self.database.read(query)

@@ -38,16 +38,14 @@ from __future__ import annotations
 import enum
 import json
 import logging
-import sqlite3
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.database import Database
 from gateway.readmodel import CommerceReadModel, CommerceStatus, Operation
+from gateway.storage import Database, Session
 
 __all__ = [
     "CHUNK_SIZE",
@@ -202,8 +200,10 @@ class JobStore:
         database: Database,
         *,
         chunk_size: int = CHUNK_SIZE,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock`` (seconds since 1970) times leases; unset, the database's clock does, so
+        processes on hosts whose clocks disagree agree on when a lease ran out."""
         self.database = database
         self.chunk_size = chunk_size
         self._clock = clock
@@ -271,22 +271,26 @@ class JobStore:
         Runnable: QUEUED and not held, or held under a lease that ran out (QUEUED: run it;
         SENDING: replay it).
         """
-        now = self._clock()
+        now, at = self._now_sql()
         with self.database.transaction() as db:
+            # On PostgreSQL the chunk is locked until commit and chunks other claims hold
+            # are passed over (SKIP LOCKED): concurrent claims never take the same chunk
+            # and never wait on each other. SQLite's write lock serializes claims instead.
             row = db.execute(
-                "SELECT c.job_id, c.seq, c.state, c.owner FROM write_chunks c"
+                "SELECT c.job_id, c.seq, c.state, c.owner FROM write_chunks c"  # noqa: S608 (dialect fragments, no input)
                 " JOIN write_jobs j ON j.id = c.job_id"
                 " WHERE c.state IN ('QUEUED', 'SENDING')"
-                " AND (c.owner IS NULL OR c.lease_until < ?)"
-                " ORDER BY j.created_at, c.job_id, c.seq LIMIT 1",
-                (now,),
+                f" AND (c.owner IS NULL OR c.lease_until < {now})"
+                " ORDER BY j.created_at, c.job_id, c.seq LIMIT 1"
+                f"{db.dialect.lock('c', skip_locked=True)}",
+                at,
             ).fetchone()
             if row is None:
                 return None
             job_id, seq, state, previous = row
             db.execute(
-                "UPDATE write_chunks SET owner=?, lease_until=? WHERE job_id=? AND seq=?",
-                (owner, now + lease_seconds, job_id, seq),
+                f"UPDATE write_chunks SET owner=?, lease_until={now} + ? WHERE job_id=? AND seq=?",  # noqa: S608 (dialect fragments, no input)
+                (owner, *at, lease_seconds, job_id, seq),
             )
             if previous is not None:
                 self._record_recovery(db, job_id, Recovery(_now(), seq, state, previous))
@@ -310,10 +314,12 @@ class JobStore:
 
     def renew(self, owner: str, lease_seconds: float) -> None:
         """Extend every lease ``owner`` holds (its heartbeat)."""
+        now, at = self._now_sql()
         with self.database.transaction() as db:
             db.execute(
-                "UPDATE write_chunks SET lease_until=? WHERE owner=? AND state IN ('QUEUED','SENDING')",
-                (self._clock() + lease_seconds, owner),
+                f"UPDATE write_chunks SET lease_until={now} + ? WHERE owner=?"  # noqa: S608 (dialect fragments, no input)
+                " AND state IN ('QUEUED','SENDING')",
+                (*at, lease_seconds, owner),
             )
 
     def mark_sending(self, chunk: ClaimedChunk) -> bool:
@@ -359,6 +365,7 @@ class JobStore:
             ).rowcount
             if not changed:
                 return False
+            self._lock_job(db, chunk.job_id)
             db.executemany(
                 "UPDATE write_items SET state=?, reason=?, answer=? WHERE job_id=? AND idx=?",
                 [
@@ -406,7 +413,7 @@ class JobStore:
             if chunk.kind.commerce_operation is not None:
                 db.executemany(
                     "UPDATE commerce_products SET status='QUEUED' WHERE id=? AND job_id=?",
-                    [(item.key, chunk.job_id) for item in chunk.items],
+                    sorted((item.key, chunk.job_id) for item in chunk.items),
                 )
 
     def owners(self) -> set[str]:
@@ -438,19 +445,19 @@ class JobStore:
         with self.database.transaction() as db:
             if db.execute("SELECT 1 FROM write_jobs WHERE id=?", (job_id,)).fetchone() is None:
                 return None
-            db.execute(
-                "UPDATE write_jobs SET cancel_requested=1, updated_at=? WHERE id=?",
-                (now, job_id),
-            )
+            # Chunks before the job row: every transaction takes its locks in that order.
+            # RETURNING names exactly the chunks this statement cancelled (on PostgreSQL a
+            # chunk may leave QUEUED between a SELECT and the UPDATE).
             seqs = [
                 row[0]
                 for row in db.execute(
-                    "SELECT seq FROM write_chunks WHERE job_id=? AND state='QUEUED'", (job_id,)
+                    "UPDATE write_chunks SET state='CANCELLED', owner=NULL, lease_until=NULL,"
+                    " settled_at=? WHERE job_id=? AND state='QUEUED' RETURNING seq",
+                    (now, job_id),
                 ).fetchall()
             ]
             db.execute(
-                "UPDATE write_chunks SET state='CANCELLED', owner=NULL, lease_until=NULL,"
-                " settled_at=? WHERE job_id=? AND state='QUEUED'",
+                "UPDATE write_jobs SET cancel_requested=1, updated_at=? WHERE id=?",
                 (now, job_id),
             )
             if seqs:
@@ -487,7 +494,7 @@ class JobStore:
         return JobState(row[0]) if row else None
 
     def get(self, job_id: str) -> Job | None:
-        def query(db: sqlite3.Connection) -> Job | None:
+        def query(db: Session) -> Job | None:
             row = db.execute(f"{_JOB_SELECT} WHERE id=?", (job_id,)).fetchone()
             return _job(row, _counts(db, job_id)) if row else None
 
@@ -499,7 +506,7 @@ class JobStore:
     ) -> tuple[list[Job], bool]:
         """Jobs newest first, after the job ``after``; and whether more follow."""
 
-        def query(db: sqlite3.Connection) -> tuple[list[Job], bool]:
+        def query(db: Session) -> tuple[list[Job], bool]:
             where, params = ["1=1"], []
             if state is not None:
                 where.append("state = ?")
@@ -552,8 +559,23 @@ class JobStore:
 
     # --- inside transactions -------------------------------------------------------------------
 
-    def _record_recovery(self, db: sqlite3.Connection, job_id: str, recovery: Recovery) -> None:
-        raw = db.execute("SELECT recoveries FROM write_jobs WHERE id=?", (job_id,)).fetchone()[0]
+    def _now_sql(self) -> tuple[str, tuple[float, ...]]:
+        """The SQL for "now" in seconds, and its parameters."""
+        if self._clock is None:
+            return self.database.dialect.now_epoch, ()
+        return "?", (self._clock(),)
+
+    @staticmethod
+    def _lock_job(db: Session, job_id: str) -> None:
+        """Hold the job's row until commit: transactions that settle its last chunks one
+        beside the other on PostgreSQL take turns, so the last one sees the job finished."""
+        db.execute(f"SELECT 1 FROM write_jobs WHERE id=?{db.dialect.lock()}", (job_id,))  # noqa: S608 (dialect fragments, no input)
+
+    def _record_recovery(self, db: Session, job_id: str, recovery: Recovery) -> None:
+        raw = db.execute(
+            f"SELECT recoveries FROM write_jobs WHERE id=?{db.dialect.lock()}",  # noqa: S608
+            (job_id,),
+        ).fetchone()[0]
         recoveries = [*json.loads(raw), _recovery_json(recovery)]
         db.execute(
             "UPDATE write_jobs SET recoveries=? WHERE id=?", (json.dumps(recoveries), job_id)
@@ -569,7 +591,8 @@ class JobStore:
         )
 
     @staticmethod
-    def _finish_if_done(db: sqlite3.Connection, job_id: str, now: str) -> None:
+    def _finish_if_done(db: Session, job_id: str, now: str) -> None:
+        JobStore._lock_job(db, job_id)
         still_open = db.execute(
             "SELECT COUNT(*) FROM write_chunks WHERE job_id=? AND state IN ('QUEUED','SENDING')",
             (job_id,),
@@ -612,7 +635,7 @@ def _job(row: tuple[Any, ...], counts: JobCounts) -> Job:
     )
 
 
-def _counts(db: sqlite3.Connection, job_id: str) -> JobCounts:
+def _counts(db: Session, job_id: str) -> JobCounts:
     by_state: dict[str, int] = {}
     sent = 0
     for state, was_sent, count in db.execute(
