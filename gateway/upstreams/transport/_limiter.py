@@ -24,8 +24,8 @@ count ACQUISITIONS (starts) at our clock, so requests delayed on the way arrive 
 the upstream sees N+1 in a window (CI saw 4 x 429 for 50 concurrent writes). Anchoring a
 slot to its answer needs the release time, hence a context manager and these few lines.
 
-``RateLimiter`` is the seam: a Redis-backed limiter (shared across processes) needs the same
-``slot()`` and ``pause()``.
+``RateLimiter`` is the seam: ``gateway.shared.limiter.RedisRateLimiter`` keeps the same rule in
+Redis for several processes; ``LimiterRegistry(factory=...)`` builds those instead.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import contextlib
 import heapq
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -215,16 +215,29 @@ class SlidingWindowRateLimiter:
         return max(free[0], floor) - now
 
 
-class LimiterRegistry:
-    """One limiter per (upstream, credential): two transports on one key share one pace."""
+def _in_process(config: UpstreamConfig) -> RateLimiter:
+    assert config.rate is not None
+    return SlidingWindowRateLimiter(config.rate)
 
-    def __init__(self) -> None:
+
+class LimiterRegistry:
+    """One limiter per (upstream, credential): two transports on one key share one pace.
+
+    ``factory(config)`` builds a limiter for a config with a ``rate``; by default an
+    in-process ``SlidingWindowRateLimiter``.
+    """
+
+    def __init__(self, factory: Callable[[UpstreamConfig], RateLimiter] | None = None) -> None:
         self._limiters: dict[tuple[str, str], RateLimiter] = {}
+        self._factory = factory or _in_process
 
     def for_config(self, config: UpstreamConfig) -> RateLimiter | None:
         if config.rate is None:
             return None
         key = (config.name, config.credential_scope)
         if key not in self._limiters:
-            self._limiters[key] = SlidingWindowRateLimiter(config.rate)
+            self._limiters[key] = self._factory(config)
         return self._limiters[key]
+
+    def __iter__(self) -> Iterator[RateLimiter]:
+        return iter(list(self._limiters.values()))
