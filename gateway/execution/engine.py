@@ -13,26 +13,48 @@ before, and only the execution of the operation itself changes.
 | no plan (see ``plan.py``) | normal |
 | planned | fast; on ``Restart`` again on the normal path with the same loaders |
 | a bug in the fast path itself | logged, then the normal path |
+
+Deadline: in a running event loop, with ``operation_deadline_seconds`` in the context's
+settings, the operation opens its deadline (``gateway.deadlines``), which the transport reads
+to end every upstream call before it. Past it, what is still pending becomes null with an
+UPSTREAM_TIMEOUT error and the fields that finished keep their data: the fast path cancels
+what it has in flight (``run.Run``); the normal path is given graphql-core's abort signal,
+fired at the deadline, and answers with the partial result graphql-core settles into. Only
+queries and mutations come here: a subscription is not bounded.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
-from graphql import DocumentNode, ExecutionResult, GraphQLSchema
+from graphql import (
+    AbortedGraphQLExecutionError,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+)
 from graphql.execution import Executor
+from graphql.pyutils import AbortController
 from strawberry.utils.await_maybe import await_maybe
 
+from gateway import deadlines
 from gateway.execution.plan import OperationPlan, Planner
 from gateway.execution.run import Restart, Run
 
 __all__ = ["ExecuteFunction", "FastExecution", "FastStats", "fast_execution_enabled"]
 
 log = logging.getLogger("gateway.execution")
+
+# Past the deadline, the seconds graphql-core gets to settle its partial result (the aborted
+# resolvers are cancelled; completing the rest is CPU only) before the answer is data: null.
+_SETTLE_SECONDS = 0.5
 
 ExecuteFunction = Callable[..., Any]
 
@@ -51,6 +73,12 @@ def fast_execution_enabled(context: Any) -> bool:
     runtime = getattr(context, "runtime", None)
     settings = getattr(runtime, "settings", None)
     return bool(getattr(settings, "fast_execution", False))
+
+
+def operation_deadline_seconds(context: Any) -> float | None:
+    runtime = getattr(context, "runtime", None)
+    seconds = getattr(getattr(runtime, "settings", None), "operation_deadline_seconds", None)
+    return float(seconds) if isinstance(seconds, int | float) else None
 
 
 class FastExecution:
@@ -73,6 +101,47 @@ class FastExecution:
         return execute_fast_or_normal
 
     def execute(
+        self,
+        normal: ExecuteFunction,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        seconds = operation_deadline_seconds(kwargs.get("context_value"))
+        if seconds is None or args or not _in_event_loop():
+            return self._execute(normal, schema, document, *args, **kwargs)
+        return self._within(seconds, normal, schema, document, **kwargs)
+
+    async def _within(
+        self,
+        seconds: float,
+        normal: ExecuteFunction,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        **kwargs: Any,
+    ) -> ExecutionResult:
+        with deadlines.within(seconds) as deadline:
+            controller = AbortController()
+            late = deadlines.passed()
+            timer = asyncio.get_running_loop().call_at(deadline, controller.abort, late)
+            try:
+                return await await_maybe(
+                    self._execute(
+                        normal, schema, document, abort_signal=controller.signal, **kwargs
+                    )
+                )
+            except AbortedGraphQLExecutionError as aborted:
+                return await _partial(aborted, late)
+            except Exception as exc:
+                if exc is not late:
+                    raise
+                # Aborted before it began: a fast run restarted on the normal path too late.
+                return _timed_out(late)
+            finally:
+                timer.cancel()
+
+    def _execute(
         self,
         normal: ExecuteFunction,
         schema: GraphQLSchema,
@@ -118,7 +187,7 @@ class FastExecution:
     ) -> ExecutionResult:
         run = Run(self._schema, executor.context_value, executor.variable_values)
         try:
-            data = await run.execute(plan, executor.root_value)
+            data = await run.execute(plan, executor.root_value, deadlines.current())
         except Restart:
             self.stats.restarted += 1
         except Exception:
@@ -129,3 +198,30 @@ class FastExecution:
             return ExecutionResult(data, run.errors or None)
         await run.settle()
         return await await_maybe(normal())
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False  # strawberry's execute_sync: no loop, no deadline to keep
+    return True
+
+
+async def _partial(aborted: AbortedGraphQLExecutionError, late: Exception) -> ExecutionResult:
+    """What graphql-core settles into once the abort cancelled its pending resolvers."""
+    result = aborted.aborted_result
+    if inspect.isawaitable(result):
+        try:
+            async with asyncio.timeout(_SETTLE_SECONDS):
+                result = await result
+        except Exception:
+            log.warning("the partial result did not settle after the deadline", exc_info=True)
+            result = None
+    if isinstance(result, ExecutionResult):
+        return result
+    return _timed_out(late)
+
+
+def _timed_out(late: Exception) -> ExecutionResult:
+    return ExecutionResult(None, [GraphQLError(str(late), original_error=late)])

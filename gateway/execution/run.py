@@ -20,6 +20,11 @@ instead and the operation runs again on the normal path: a null or error where t
 non-null (propagation to the parent), a value its type can't serialize, an object of an
 unexpected type, argument values that fail to coerce. The per-request loaders keep what
 the fast run loaded, so the rerun costs no second upstream call for it.
+
+Deadline: ``execute(plan, root, deadline=...)`` (loop time) stops waiting when it passes: every
+field still in flight is cancelled and answers null with the operation's UPSTREAM_TIMEOUT
+error (``gateway.deadlines.passed``) at each of its paths; what finished keeps its data. A
+non-null field among them restarts as above, and the normal path answers for the deadline.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Undefined
 from strawberry.types.arguments import convert_arguments
 
+from gateway import deadlines
 from gateway.execution.fields import FastInfo, Kind
 from gateway.execution.plan import FieldPlan, ObjectPlan, OperationPlan
 
@@ -41,6 +47,9 @@ __all__ = ["Restart", "Run", "path_list"]
 
 # A response path as a linked list: (parent path, key or index); None is the root.
 Path = tuple[Any, str | int] | None
+# What a field in flight does when its future is done, and when the deadline passes first.
+Finish = Callable[[], None]
+Expire = Callable[[Exception], None]
 
 
 class Restart(Exception):
@@ -67,20 +76,38 @@ class Run:
         self.info = FastInfo(context)
         self.variables = variables
         self.errors: list[GraphQLError] = []
-        self._inflight: dict[asyncio.Future[Any], tuple[int, Callable[[], None]]] = {}
+        self._inflight: dict[asyncio.Future[Any], tuple[int, Finish, Expire]] = {}
         self._seq = 0
 
-    async def execute(self, plan: OperationPlan, root: Any) -> dict[str, Any]:
+    async def execute(
+        self, plan: OperationPlan, root: Any, deadline: float | None = None
+    ) -> dict[str, Any]:
         data: dict[str, Any] = {}
         self._level(plan.root, [root], [data], [None])
         inflight = self._inflight
+        loop = asyncio.get_running_loop()
         while inflight:
-            done, _ = await asyncio.wait(list(inflight), return_when=asyncio.FIRST_COMPLETED)
+            timeout = None if deadline is None else deadline - loop.time()
+            if timeout is not None and timeout <= 0:
+                self._expire()
+                break
+            done, _ = await asyncio.wait(
+                list(inflight), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             # In the order they were started, so errors are listed in a stable order.
             for future in sorted(done, key=lambda f: inflight[f][0]):
-                _, finish = inflight.pop(future)
+                _, finish, _ = inflight.pop(future)
                 finish()
         return data
+
+    def _expire(self) -> None:
+        """The deadline passed: what is in flight is cancelled and answers UPSTREAM_TIMEOUT."""
+        error = deadlines.passed()
+        pending = sorted(self._inflight.items(), key=lambda item: item[1][0])
+        self._inflight.clear()
+        for future, (_, _, expire) in pending:
+            future.cancel()
+            expire(error)
 
     async def settle(self) -> None:
         """Let whatever is still in flight finish (before a restart reuses the loaders)."""
@@ -164,7 +191,7 @@ class Run:
                     values.append(s)
             self._complete(f, values, outs, paths)
 
-        self._await(_all_done(futures), finish)
+        self._await(_all_done(futures), finish, self._expiry(f, len(objs), outs, paths))
 
     def _start_async(
         self, f: FieldPlan, objs: list[Any], outs: list[dict[str, Any]], paths: list[Path]
@@ -175,11 +202,20 @@ class Run:
         sources = f.impl.source_names
         coroutines = [func(o, **kwargs, **dict.fromkeys(sources, o)) for o in objs]
         gathered = asyncio.gather(*coroutines, return_exceptions=True)
-        self._await(gathered, lambda: self._complete(f, gathered.result(), outs, paths))
+        self._await(
+            gathered,
+            lambda: self._complete(f, gathered.result(), outs, paths),
+            self._expiry(f, len(objs), outs, paths),
+        )
 
-    def _await(self, future: asyncio.Future[Any], finish: Callable[[], None]) -> None:
+    def _await(self, future: asyncio.Future[Any], finish: Finish, expire: Expire) -> None:
         self._seq += 1
-        self._inflight[future] = (self._seq, finish)
+        self._inflight[future] = (self._seq, finish, expire)
+
+    def _expiry(
+        self, f: FieldPlan, count: int, outs: list[dict[str, Any]], paths: list[Path]
+    ) -> Expire:
+        return lambda error: self._complete(f, [error] * count, outs, paths)
 
     def _kwargs(self, f: FieldPlan, *, with_info: bool = True) -> dict[str, Any]:
         kwargs = f.static_kwargs
