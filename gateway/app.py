@@ -5,6 +5,7 @@
 | ``/graphql`` | GraphQL over HTTP (``gateway.http``), GraphiQL for browsers when enabled |
 | ``/graphql`` (``Accept: text/event-stream``) | GraphQL over SSE, subscriptions included |
 | ``/graphql`` (WebSocket) | subscriptions over graphql-transport-ws |
+| ``/graphiql/assets/<name>`` | GraphiQL's scripts and styles (``gateway.graphiql``), when GraphiQL is on |
 | ``/healthz`` | the process is up |
 | ``/readyz`` | the upstreams are reachable (503 otherwise), with each one's state |
 | ``/metrics`` | Prometheus metrics (only on the admin listener when ``GATEWAY_ADMIN_PORT`` is set) |
@@ -33,7 +34,7 @@ from strawberry.types.execution import ExecutionResult
 
 from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions
-from gateway.graphiql import with_examples
+from gateway.graphiql import ASSET_ROUTE, GraphiQL
 from gateway.http import GraphQLEndpoint, GraphQLWebSocket
 from gateway.http.response_cache import ResponseCache
 from gateway.observability.health import readiness
@@ -50,7 +51,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("gateway.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_GRAPHIQL_PAGE: str | None = None
+_GRAPHIQL: GraphiQL | None = None
 
 
 async def healthz(request: Request) -> Response:
@@ -58,13 +59,11 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _graphiql_page() -> str:
-    global _GRAPHIQL_PAGE
-    if _GRAPHIQL_PAGE is None:
-        from strawberry.http.ides import get_graphql_ide_html
-
-        _GRAPHIQL_PAGE = with_examples(get_graphql_ide_html("graphiql"), EXAMPLES)
-    return _GRAPHIQL_PAGE
+def _graphiql() -> GraphiQL:
+    global _GRAPHIQL
+    if _GRAPHIQL is None:  # its files are read once per process, not once per app
+        _GRAPHIQL = GraphiQL(EXAMPLES)
+    return _GRAPHIQL
 
 
 class _Gateway:
@@ -175,10 +174,11 @@ def create_app(
     async def metrics(request: Request) -> Response:
         return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
 
+    graphiql = _graphiql() if _enabled(settings.graphiql, settings) else None
     endpoint = GraphQLEndpoint(
         build_schema(settings, registry=registry),
         context_factory=gateway.context,
-        graphiql_html=_graphiql_page() if _enabled(settings.graphiql, settings) else None,
+        graphiql_html=graphiql.page if graphiql else None,
         introspection=_enabled(settings.introspection, settings),
         batching=settings.batching_enabled,
         max_batch=settings.max_batch_size,
@@ -208,6 +208,7 @@ def create_app(
             *public_routes,
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", websocket),
+            *([Route(ASSET_ROUTE, graphiql.asset, methods=["GET", "HEAD"])] if graphiql else []),
         ],
         middleware=security_middleware(settings),
         lifespan=lifespan,
