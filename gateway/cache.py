@@ -12,6 +12,11 @@ handed to every waiter of that flight and never stored.
 | ``await cache.get_many(ref, keys, fetch)`` | values for ``keys``, calling ``fetch(missing_keys)`` once |
 | ``cache.evict(upstream, resource, keys)`` | forget those keys under every scope (after a write) |
 | ``cache.evict_resource(upstream, resource)`` | forget a whole resource (e.g. search results) |
+
+Several processes (``GATEWAY_REDIS_URL``): ``on_evict(upstream, resource, keys or None)`` is
+told of every eviction (the invalidation bus sends it to the other processes, which apply it
+with ``notify=False``), and ``suspended`` makes reads bypass the entries while this process
+cannot hear the others' evictions.
 """
 
 from __future__ import annotations
@@ -89,8 +94,13 @@ class SharedCache(Generic[K, V]):
             maxsize=maxsize, ttu=self._expiry, timer=timer
         )
         self._flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        # Flights an eviction overtook: their answer may predate the write, so it is handed
+        # to its waiters but not stored.
+        self._overtaken: set[tuple[Any, ...]] = set()
         self._scopes: set[str] = set()
         self.stats = CacheStats()
+        self.on_evict: Callable[[str, str, tuple[Hashable, ...] | None], None] | None = None
+        self.suspended = False
 
     def _expiry(self, key: tuple[Any, ...], value: Any, now: float) -> float:
         return now + self._ttls.get(key[1], self._default_ttl)
@@ -107,12 +117,13 @@ class SharedCache(Generic[K, V]):
         exception). Values are cached when the cache is enabled and the resource's TTL > 0.
         """
         self._scopes.add(ref.scope)
+        use = self.enabled and not self.suspended
         results: dict[K, Any] = {}
         waiting: dict[K, asyncio.Future[Any]] = {}
         missing: list[K] = []
         for key in dict.fromkeys(keys):
             full = (ref.upstream, ref.resource, key, ref.scope)
-            if self.enabled and full in self._entries:
+            if use and full in self._entries:
                 results[key] = self._entries[full]
                 self.stats.count(ref.resource, hit=True)
             elif full in self._flights:
@@ -154,31 +165,48 @@ class SharedCache(Generic[K, V]):
         finally:
             for key in missing:
                 self._flights.pop(fulls[key], None)
-        store = self.enabled and self._ttls.get(ref.resource, self._default_ttl) > 0
+            overtaken = {key for key in missing if fulls[key] in self._overtaken}
+            self._overtaken.difference_update(fulls.values())
+        store = (
+            self.enabled
+            and not self.suspended
+            and self._ttls.get(ref.resource, self._default_ttl) > 0
+        )
         for key, value in zip(missing, fetched, strict=True):
             results[key] = value
             _settle(flights[key], value)
-            if store and not isinstance(value, BaseException):
+            if store and key not in overtaken and not isinstance(value, BaseException):
                 self._entries[fulls[key]] = value
 
-    def evict(self, upstream: str, resource: str, keys: Iterable[Hashable]) -> int:
+    def evict(
+        self, upstream: str, resource: str, keys: Iterable[Hashable], *, notify: bool = True
+    ) -> int:
         """Forget ``keys`` of ``resource`` under every credential scope; returns how many went."""
+        keys = tuple(keys)
+        if notify and self.on_evict is not None and keys:
+            self.on_evict(upstream, resource, keys)
         gone = 0
         for key in keys:
             for scope in self._scopes:
                 full = (upstream, resource, key, scope)
+                if full in self._flights:
+                    self._overtaken.add(full)
                 if full in self._entries:
                     del self._entries[full]
                     gone += 1
         return gone
 
-    def evict_resource(self, upstream: str, resource: str) -> int:
+    def evict_resource(self, upstream: str, resource: str, *, notify: bool = True) -> int:
+        if notify and self.on_evict is not None:
+            self.on_evict(upstream, resource, None)
+        self._overtaken.update(k for k in self._flights if k[0] == upstream and k[1] == resource)
         doomed = [k for k in list(self._entries.keys()) if k[0] == upstream and k[1] == resource]
         for key in doomed:
             self._entries.pop(key, None)
         return len(doomed)
 
     def clear(self) -> None:
+        self._overtaken.update(self._flights)
         self._entries.clear()
 
 

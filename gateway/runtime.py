@@ -2,10 +2,16 @@
 
 ``Runtime`` is built once per server (in the app's lifespan) or per embedded gateway, and
 closed once. Requests borrow it through their context; nothing in it is per request.
+
+With ``settings.redis_url`` (several processes): the upstream rate windows live in Redis
+(``gateway.shared.limiter``), and evictions and settled write chunks are told to the other
+processes, whose caches drop the same entries (``gateway.shared.invalidation``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -18,10 +24,14 @@ from gateway.database import Database
 from gateway.extensions import ExtensionRegistry
 from gateway.readmodel import CommerceReadModel
 from gateway.settings import Settings
+from gateway.shared.connection import SharedRedis
+from gateway.shared.invalidation import Invalidation, InvalidationBus
+from gateway.shared.limiter import RedisRateLimiter, redis_limiter
 from gateway.upstreams.citrusad import CitrusAdClient
 from gateway.upstreams.omnicommerce import OmnicommerceClient
 from gateway.upstreams.pim import PimClient
 from gateway.upstreams.transport import (
+    LimiterRegistry,
     TransportPool,
     UpstreamConfig,
     citrusad_config,
@@ -73,6 +83,9 @@ class Runtime:
     # Called after every chunk of a write job settles (e.g. the HTTP layer clears its
     # whole-response cache): a job's writes land after the mutation that submitted it.
     write_listeners: list[Callable[[], None]] = field(default_factory=list)
+    # Set with ``settings.redis_url``: the Redis connection and the invalidation bus on it.
+    shared: SharedRedis | None = None
+    invalidations: InvalidationBus | None = None
 
     @classmethod
     def build(
@@ -87,7 +100,11 @@ class Runtime:
         ``http_client(config)`` may supply an upstream's ``httpx.AsyncClient`` (e.g. one over
         ``httpx.ASGITransport`` to an in-process emulator); ``None`` means the default pool.
         """
+        redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+        shared = SharedRedis.from_url(redis_url) if redis_url else None
         pool = TransportPool()
+        if shared is not None:
+            pool.limiters = LimiterRegistry(factory=lambda config: redis_limiter(shared, config))
 
         def add(config: UpstreamConfig) -> Any:
             return pool.add(config, client=http_client(config) if http_client else None)
@@ -112,6 +129,8 @@ class Runtime:
         database = Database(settings.database)
         jobs = JobStore(database)
         listeners: list[Callable[[], None]] = []
+        bus = None if shared is None else _bus(shared, cache, listeners)
+        announce = None if bus is None else (lambda: bus.publish(Invalidation("written")))
         return cls(
             settings=settings,
             pool=pool,
@@ -122,9 +141,11 @@ class Runtime:
             database=database,
             readmodel=CommerceReadModel(database),
             jobs=jobs,
-            writes=write_pool(settings, jobs, *clients, cache, listeners),
+            writes=write_pool(settings, jobs, *clients, cache, listeners, announce=announce),
             extensions=extensions or ExtensionRegistry(),
             write_listeners=listeners,
+            shared=shared,
+            invalidations=bus,
         )
 
     def submitter(self, submitted_by: str | None = None) -> JobSubmitter:
@@ -145,9 +166,26 @@ class Runtime:
             await self.writes.stop(self.settings.shutdown_grace_seconds)
             await self.pool.aclose()
         finally:
-            self.database.close()
+            try:
+                await self._close_shared()
+            finally:
+                self.database.close()
+
+    async def _close_shared(self) -> None:
+        if self.invalidations is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await self.invalidations.flush()  # tell the others of our last writes
+            await self.invalidations.stop()
+        for limiter in self.pool.limiters:
+            if isinstance(limiter, RedisRateLimiter):
+                await limiter.aclose()
+        if self.shared is not None:
+            await self.shared.aclose()
 
     async def __aenter__(self) -> Runtime:
+        if self.invalidations is not None:
+            await self.invalidations.start()
         await self.writes.start()
         return self
 
@@ -169,6 +207,7 @@ def write_pool(
     listeners: list[Callable[[], None]],
     *,
     workers: int | None = None,
+    announce: Callable[[], None] | None = None,
 ) -> WritePool:
     """The workers running write jobs, each kind through its upstream's executor."""
     from gateway.writes.citrusad import CatalogWriter, CitrusAdChunks
@@ -188,6 +227,8 @@ def write_pool(
             catalog.evict_keys([(i.payload["catalogId"], i.payload["gtin"]) for i in chunk.items])
         for listener in listeners:
             listener()
+        if announce is not None:
+            announce()  # the other processes' response caches may hold the read model
 
     return WritePool(
         jobs,
@@ -196,3 +237,35 @@ def write_pool(
         lease_seconds=settings.write_lease_seconds,
         on_settled=settled,
     )
+
+
+def _bus(
+    shared: SharedRedis, cache: SharedCache[Any, Any], listeners: list[Callable[[], None]]
+) -> InvalidationBus:
+    """The invalidation bus between ``cache`` (and the write listeners) and the others."""
+
+    def apply(message: Invalidation) -> None:
+        if message.kind == "evict":
+            cache.evict(message.upstream, message.resource, message.keys, notify=False)
+        elif message.kind == "evict_resource":
+            cache.evict_resource(message.upstream, message.resource, notify=False)
+        for listener in listeners:
+            listener()  # e.g. the whole-response cache: a write elsewhere changed something
+
+    def reset() -> None:
+        # Without the subscription, evictions elsewhere go unheard: bypass, then start over.
+        cache.suspended = not bus.connected
+        cache.clear()
+        for listener in listeners:
+            listener()
+
+    def evicted(upstream: str, resource: str, keys: tuple[Any, ...] | None) -> None:
+        if keys is None:
+            bus.publish(Invalidation("evict_resource", upstream, resource))
+        else:
+            bus.publish(Invalidation("evict", upstream, resource, keys))
+
+    bus = InvalidationBus(shared, apply=apply, reset=reset)
+    cache.suspended = True  # until subscribed
+    cache.on_evict = evicted
+    return bus

@@ -14,8 +14,14 @@ What a probe cannot know is said in the report: OMNICOMMERCE's key is not checke
 is answered (``credentials`` gives the latest answer and its time), and CitrusAd documents no
 body for "not found", so a base URL that answers 404 to everything would pass its probe too.
 
+With ``GATEWAY_REDIS_URL`` the report has a ``redis`` entry too, not ready when a ``PING``
+gets no answer within ``probe_seconds`` or the invalidation subscription is down. Reads still
+go on then (their caches bypassed, see ``gateway.shared.invalidation``), but writes to a
+rate-limited upstream wait for Redis: the shared window is the only budget they may spend.
+
 ``readiness(runtime)`` answers ``(ready, report)``; the report names every upstream, and
-``unavailable`` lists those that are not ready, each entry saying why (``error``).
+``unavailable`` lists those that are not ready (and ``redis``), each entry saying why
+(``error``).
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.errors import GatewayError, UpstreamRejected, UpstreamTimeout
+from gateway.shared.connection import UNREACHABLE, describe
 
 __all__ = ["PROBE_CODE", "readiness"]
 
 PROBE_CODE = "gateway-readiness-probe"
 _REFUSED = (401, 403)
+_REDIS_DOWN = "redis unreachable (writes to rate-limited upstreams wait): "
 
 
 async def readiness(runtime: Any, probe_seconds: float = 2.0) -> tuple[bool, dict[str, Any]]:
@@ -47,12 +55,40 @@ async def readiness(runtime: Any, probe_seconds: float = 2.0) -> tuple[bool, dic
             entry.update(ready=False, error="the circuit breaker is open: calls fail fast")
         report[name] = entry
     unavailable = [name for name, entry in report.items() if not entry["ready"]]
+    shared: dict[str, Any] = {}
+    if getattr(runtime, "shared", None) is not None:
+        shared["redis"] = await _redis(runtime, probe_seconds)
+        if not shared["redis"]["ready"]:
+            unavailable.append("redis")
     ready = not unavailable
     return ready, {
         "status": "ready" if ready else "unavailable",
         "unavailable": unavailable,
         "upstreams": report,
+        **shared,
     }
+
+
+async def _redis(runtime: Any, seconds: float) -> dict[str, Any]:
+    """Redis answers a PING, and this process hears the others' cache invalidations."""
+    entry: dict[str, Any] = {"checked": "PING, and the invalidation subscription"}
+    try:
+        async with asyncio.timeout(seconds):
+            await runtime.shared.ping()
+    except TimeoutError:
+        return {
+            **entry,
+            "ready": False,
+            "reachable": False,
+            "error": _REDIS_DOWN + f"no answer within {seconds} s",
+        }
+    except UNREACHABLE as exc:
+        return {**entry, "ready": False, "reachable": False, "error": _REDIS_DOWN + describe(exc)}
+    bus = runtime.invalidations
+    if bus is not None and not bus.connected:
+        error = f"not subscribed to cache invalidations ({bus.error}): caches bypassed"
+        return {**entry, "ready": False, "reachable": True, "error": error}
+    return {**entry, "ready": True, "reachable": True}
 
 
 async def _bounded(probe: Any, seconds: float) -> dict[str, Any]:
