@@ -1,21 +1,28 @@
-"""The OMNICOMMERCE read model: rows move with their write job's transactions."""
+"""The OMNICOMMERCE read model: rows move with their write job's transactions. Every test
+that takes ``database`` runs on SQLite and on PostgreSQL (``tests/storage/backends.py``)."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from gateway.database import Database
 from gateway.readmodel import CommerceReadModel, CommerceStatus, Operation
+from tests.storage.backends import BACKENDS, database_target
 
 NOW = "2026-12-02T00:00:00+00:00"
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    return Database(tmp_path / "db" / "gateway.sqlite3")
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    for target in database_target(request.param, tmp_path / "db"):
+        database = Database(target)
+        yield database
+        database.close()
 
 
 @pytest.fixture
@@ -172,13 +179,14 @@ def test_a_failing_transaction_leaves_nothing_behind(
 
 
 def test_status_is_constrained_by_the_database(database: Database) -> None:
-    db = sqlite3.connect(database.path)
-    with pytest.raises(sqlite3.IntegrityError):
+    with (
+        pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError)),
+        database.transaction() as db,
+    ):
         db.execute(
             "INSERT INTO commerce_products VALUES"
             " ('x', 'HALF', 'register', NULL, NULL, NULL, NULL, 'a', 'b')"
         )
-    db.close()
 
 
 def test_rows_of_earlier_versions_are_migrated(tmp_path: Path) -> None:

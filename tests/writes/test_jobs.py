@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from gateway.settings import load_settings, with_embedded_upstreams
 from gateway.writes.jobs import ChunkState, ItemState, JobKind, JobState, JobStore
 from gateway.writes.worker import owner_is_gone, process_owner_id
 from tests.conftest import READER_KEY, GatewayStack
+from tests.storage.backends import BACKENDS, database_target
 
 PATH = "/2022-08/management/products"
 
@@ -154,19 +156,31 @@ def test_jobs_need_the_write_scope(stack: GatewayStack) -> None:
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-# --- the store and the workers directly -----------------------------------------------------
+# --- the store and the workers directly, on SQLite and on PostgreSQL ------------------------
+
+
+@pytest.fixture(params=BACKENDS)
+def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """``GATEWAY_DATABASE`` for this test: a fresh SQLite file or PostgreSQL schema."""
+    yield from database_target(request.param, tmp_path)
 
 
 @pytest.fixture
-def runtime_settings(tmp_path: Path, omnicommerce_server: Any, citrusad_server: Any) -> Any:
+def store(target: str) -> Iterator[JobStore]:
+    """The store as a test sees it, beside (not shared with) the runtime's own connection."""
+    database = Database(target)
+    yield JobStore(database)
+    database.close()
+
+
+@pytest.fixture
+def runtime_settings(target: str, omnicommerce_server: Any, citrusad_server: Any) -> Any:
     roots = {
         "pim": "http://127.0.0.1:9",
         "omnicommerce": omnicommerce_server.url,
         "citrusad": citrusad_server.url,
     }
-    settings = load_settings(
-        {"GATEWAY_DATABASE": str(tmp_path / "jobs.sqlite3"), "GATEWAY_WRITE_LEASE_SECONDS": "1"}
-    )
+    settings = load_settings({"GATEWAY_DATABASE": target, "GATEWAY_WRITE_LEASE_SECONDS": "1"})
     return with_embedded_upstreams(settings, roots)
 
 
@@ -182,16 +196,11 @@ def test_a_dead_process_is_recognised() -> None:
     assert not owner_is_gone("another-host/1/1/x")  # left to its lease
 
 
-def _store(path: Path) -> JobStore:
-    return JobStore(Database(path))
-
-
 def test_a_chunk_that_was_on_the_wire_when_its_process_died_is_replayed(
-    runtime_settings: Any, omnicommerce_server: Any, tmp_path: Path
+    runtime_settings: Any, omnicommerce_server: Any, store: JobStore
 ) -> None:
     """BLOCK_DUPLICATES: the replay is refused as a duplicate, so the item says the first
     attempt most likely applied it; a chunk that had not left is simply run."""
-    store = _store(tmp_path / "jobs.sqlite3")
     items = [(f"R{i:03d}", _product(f"R{i:03d}")) for i in range(150)]
     job_id = store.submit(JobKind.OMNICOMMERCE_REGISTER, items, options={"block_duplicates": True})
     dead = _dead_owner()
@@ -226,9 +235,8 @@ def test_a_chunk_that_was_on_the_wire_when_its_process_died_is_replayed(
 
 
 def test_an_unanswered_chunk_is_unknown_and_a_refused_one_failed(
-    runtime_settings: Any, omnicommerce_server: Any, tmp_path: Path
+    runtime_settings: Any, omnicommerce_server: Any, store: JobStore
 ) -> None:
-    store = _store(tmp_path / "jobs.sqlite3")
     omnicommerce_server.app.state.faults.set(status=500, count=1)
     job_id = store.submit(
         JobKind.OMNICOMMERCE_REGISTER, [(f"U{i}", _product(f"U{i}")) for i in range(3)]
@@ -269,10 +277,9 @@ def test_answers_about_jobs_and_the_read_model_are_never_kept_whole(stack: Gatew
 
 
 def test_a_chunk_refused_with_429_when_the_process_stops_goes_back_to_the_queue(
-    runtime_settings: Any, omnicommerce_server: Any, tmp_path: Path
+    runtime_settings: Any, omnicommerce_server: Any, store: JobStore
 ) -> None:
     """A 429 means "not processed": the chunk waiting to retry it is not SENDING any more."""
-    store = _store(tmp_path / "jobs.sqlite3")
     omnicommerce_server.app.state.faults.set(status=429, count=10, retry_after=2)
     job_id = store.submit(JobKind.OMNICOMMERCE_REGISTER, [("Q1", _product("Q1"))])
 
