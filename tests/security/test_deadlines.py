@@ -1,0 +1,254 @@
+"""Deadlines (issue 14): a hung upstream costs a read one upstream deadline, and an operation
+is answered by its own deadline with the unfinished fields as UPSTREAM_TIMEOUT errors.
+
+The PIM emulator is hung with its ``latency`` fault (5 s, twice every deadline here);
+attempts are counted in its request log, which records a request when it arrives, and the
+gateway's connections to it are read from the emulator's uvicorn server. Elapsed times are
+asserted with margins of a second or more: the machine may be busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import strawberry
+
+from gateway.embedded import Gateway
+from gateway.emulators.serving import BackgroundServer
+from gateway.execution import fields
+from gateway.extensions import ExtensionRegistry
+from gateway.settings import load_settings
+from tests.conftest import WRITER_KEY, GatewayStack, start_stack
+
+# The PIM's latency: twice the longest deadline here, so only a deadline ends a call in time
+# (and short enough for the emulator's shutdown to wait out the calls the gateway gave up on).
+HUNG = 5.0
+MARGIN = 2.0  # how late an answer may come on a busy machine
+
+PRODUCT = '{ p: product(tid: "DEMO-0005") { tid name } }'
+# One field the hung PIM answers, one CitrusAd (not hung) answers.
+MIXED = (
+    '{ p: product(tid: "DEMO-0007") { tid name } '
+    'c: catalogProduct(gtin: "23556578965543") { gtin name } }'
+)
+
+
+@strawberry.type
+class SlowQuery:
+    """Root fields for the backstop: one that never ends without an upstream call, one quick."""
+
+    @strawberry.field
+    async def stuck(self) -> str | None:
+        await asyncio.sleep(HUNG)
+        return "too late"
+
+    @strawberry.field
+    async def quick(self) -> str | None:
+        await asyncio.sleep(0)
+        return "on time"
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path plans only the schema's own resolvers: let it plan ``SlowQuery``'s."""
+    monkeypatch.setattr(fields, "_TRUSTED_PACKAGES", (*fields._TRUSTED_PACKAGES, __name__))
+
+
+def _stack(tmp_path: Path, registry: ExtensionRegistry | None = None, **settings: str) -> Any:
+    environ = {"GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3")}
+    environ.update({f"GATEWAY_{name.upper()}": value for name, value in settings.items()})
+    return start_stack(environ, registry=registry)
+
+
+def _stop(running: GatewayStack) -> None:
+    # The PIM's graceful shutdown waits out the latency of requests the gateway gave up on.
+    for server in (running.gateway, running.pim, running.omnicommerce, running.citrusad):
+        server.stop()
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> Iterator[list[GatewayStack]]:
+    """Stacks a test starts (``_stack``), each stopped after it."""
+    started: list[GatewayStack] = []
+    try:
+        yield started
+    finally:
+        for running in started:
+            _stop(running)
+
+
+def _hang(server: BackgroundServer) -> None:
+    httpx.post(f"{server.url}/__emulator__/faults", json={"latency": HUNG}).raise_for_status()
+    server.app.state.log.clear()
+
+
+def _timed(
+    stack: GatewayStack, query: str, *, method: str = "POST"
+) -> tuple[dict[str, Any], float]:
+    # A GET carries the preflight header the CSRF guard asks of a request without a body.
+    headers = {"X-API-Key": WRITER_KEY, "Apollo-Require-Preflight": "true"}
+    started = time.monotonic()
+    if method == "GET":
+        answer = httpx.get(stack.url, params={"query": query}, headers=headers, timeout=HUNG)
+    else:
+        answer = httpx.post(stack.url, json={"query": query}, headers=headers, timeout=HUNG)
+    elapsed = time.monotonic() - started
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body, elapsed
+
+
+def _codes(body: dict[str, Any]) -> dict[str, str]:
+    return {e["path"][0]: e["extensions"]["code"] for e in body.get("errors", [])}
+
+
+# --- the upstream deadline ----------------------------------------------------------------------
+
+
+def test_a_hung_read_costs_one_upstream_deadline_not_three_timeouts(
+    tmp_path: Path, stacks: list[GatewayStack]
+) -> None:
+    # Each attempt may take 10 s, three are allowed: 30 s before; the deadline bounds them all.
+    stack = _stack(tmp_path, upstream_deadline_seconds="1.5", operation_deadline_seconds="30")
+    stacks.append(stack)
+    _hang(stack.pim)
+    body, elapsed = _timed(stack, PRODUCT)
+    assert body["data"] == {"p": None}
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT", "upstream": "pim"}
+    assert 1.5 - 0.1 <= elapsed < 1.5 + MARGIN
+    # The first attempt used the whole deadline: no time was left for a retry.
+    assert stack.pim.app.state.log.count() == 1
+
+
+def test_retries_of_a_hung_read_fit_inside_the_upstream_deadline(
+    tmp_path: Path, stacks: list[GatewayStack]
+) -> None:
+    # Unbounded, three 1.5 s attempts and two backoffs take 4.8 s; inside a 2.5 s deadline the
+    # second attempt is cut short at 2.5 s and no time is left for a third.
+    stack = _stack(
+        tmp_path,
+        upstream_timeout_seconds="1.5",
+        upstream_deadline_seconds="2.5",
+        operation_deadline_seconds="30",
+    )
+    stacks.append(stack)
+    _hang(stack.pim)
+    body, elapsed = _timed(stack, PRODUCT)
+    assert _codes(body) == {"p": "UPSTREAM_TIMEOUT"}
+    assert 2.5 - 0.1 <= elapsed < 2.5 + 1.5
+    assert stack.pim.app.state.log.count() == 2
+
+
+# --- the operation deadline ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fast", ["true", "false"])
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_the_operation_is_answered_by_its_deadline_with_what_finished(
+    tmp_path: Path, stacks: list[GatewayStack], fast: str, method: str
+) -> None:
+    stack = _stack(
+        tmp_path,
+        fast_execution=fast,
+        upstream_deadline_seconds="20",
+        operation_deadline_seconds="1.5",
+    )
+    stacks.append(stack)
+    _hang(stack.pim)
+    body, elapsed = _timed(stack, MIXED, method=method)
+    assert 1.5 - 0.2 <= elapsed < 1.5 + MARGIN
+    assert body["data"]["p"] is None
+    assert body["data"]["c"]["gtin"] == "23556578965543"  # CitrusAd answered in time
+    assert _codes(body) == {"p": "UPSTREAM_TIMEOUT"}
+    assert stack.pim.app.state.log.count() == 1
+
+
+@pytest.mark.parametrize("fast", ["true", "false"])
+def test_a_field_hung_without_an_upstream_is_ended_by_the_backstop(
+    tmp_path: Path, stacks: list[GatewayStack], fast: str, trusted: None
+) -> None:
+    registry = ExtensionRegistry()
+    registry.add_query(SlowQuery)
+    stack = _stack(tmp_path, registry, fast_execution=fast, operation_deadline_seconds="1.5")
+    stacks.append(stack)
+    body, elapsed = _timed(stack, "{ quick stuck also: quick }")
+    assert 1.5 - 0.1 <= elapsed < 1.5 + MARGIN
+    assert body["data"] == {"quick": "on time", "stuck": None, "also": "on time"}
+    (error,) = body["errors"]
+    assert error["path"] == ["stuck"]
+    assert error["extensions"] == {"code": "UPSTREAM_TIMEOUT"}
+    assert "deadline of 1.5 s" in error["message"]
+
+
+# --- the cancelled call -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fast", ["true", "false"])
+def test_the_call_cut_by_the_deadline_is_cancelled_at_the_upstream(
+    tmp_path: Path, stacks: list[GatewayStack], fast: str
+) -> None:
+    stack = _stack(
+        tmp_path,
+        fast_execution=fast,
+        upstream_deadline_seconds="20",
+        operation_deadline_seconds="2",
+    )
+    stacks.append(stack)
+    _hang(stack.pim)
+    connections = stack.pim.server.server_state.connections
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        asking = pool.submit(_timed, stack, PRODUCT)
+        while not stack.pim.app.state.log.count() and not asking.done():
+            time.sleep(0.02)
+        # The call is on the wire: the gateway holds a connection to the hung PIM.
+        assert connections
+        body, elapsed = asking.result(timeout=HUNG)
+    assert _codes(body) == {"p": "UPSTREAM_TIMEOUT"}
+    assert elapsed < 2 + MARGIN
+    # The gateway closed that connection (the PIM would otherwise answer it at 5 s) ...
+    _eventually(lambda: not connections)
+    # ... and sent nothing more: no retry after the deadline.
+    time.sleep(1.0)
+    assert stack.pim.app.state.log.count() == 1
+
+
+def _eventually(check: Any, seconds: float = 5.0) -> None:
+    ends = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < ends, "not within 5 s"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+async def test_each_executor_keeps_the_deadline_itself(
+    tmp_path: Path, fast: bool, trusted: None
+) -> None:
+    # In process, to see which executor answered (``FastStats``).
+    extension = types.ModuleType("slow_fields")
+    extension.register = lambda registry: registry.add_query(SlowQuery)  # type: ignore[attr-defined]
+    settings = load_settings(
+        {
+            "GATEWAY_FAST_EXECUTION": str(fast).lower(),
+            "GATEWAY_OPERATION_DEADLINE_SECONDS": "0.5",
+            "GATEWAY_DEVELOPMENT_MODE": "true",
+            "GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3"),
+        }
+    )
+    async with Gateway(settings, extensions=[extension]) as gateway:
+        stats = gateway.schema.fast_execution.stats  # type: ignore[attr-defined]
+        started = time.monotonic()
+        result = await gateway.execute("{ stuck quick }")
+        elapsed = time.monotonic() - started
+    assert 0.4 <= elapsed < 0.5 + MARGIN
+    assert result.data == {"stuck": None, "quick": "on time"}
+    assert [e["extensions"]["code"] for e in result.errors] == ["UPSTREAM_TIMEOUT"]
+    assert (stats.fast, stats.normal) == ((1, 0) if fast else (0, 1))
