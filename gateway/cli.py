@@ -1,4 +1,4 @@
-"""The ``gateway`` command line: serve, worker, emulate, schema, publish."""
+"""The ``gateway`` command line: serve, worker, migrate, emulate, schema, publish."""
 
 from __future__ import annotations
 
@@ -60,6 +60,20 @@ def worker(config: ConfigOption = None) -> None:
         raise typer.Exit(2)
     _logging(settings.log_level)
     asyncio.run(run_worker(settings))
+
+
+@app.command()
+def migrate(config: ConfigOption = None) -> None:
+    """Bring the gateway's database (SQLite file or PostgreSQL) to the current schema version."""
+    from gateway.storage import Database
+
+    settings = _settings(config)
+    database = Database(settings.database)
+    try:
+        done = ", ".join(map(str, database.applied)) or "none needed"
+        typer.echo(f"{database.describe()}: schema version {database.version} (ran: {done})")
+    finally:
+        database.close()
 
 
 @app.command()
