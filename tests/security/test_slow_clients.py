@@ -7,6 +7,7 @@ in process by each of the two protocol classes (httptools and h11). Timeouts are
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import socket
@@ -19,7 +20,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from websockets.sync.client import connect
 
 from gateway.emulators.serving import BackgroundServer
 from gateway.http.slow_clients import Parser, SlowClientLimits, slow_client_protocol
@@ -73,18 +76,23 @@ def _request(path: str, body: bytes = b"", *, length: int | None = None) -> byte
 
 def _one_response(sock: socket.socket) -> bytes:
     """One whole response with a ``content-length`` from a kept-open connection."""
-    received = b""
-    while b"\r\n\r\n" not in received:
+    return _responses(sock, 1)[0]
+
+
+def _responses(sock: socket.socket, count: int) -> list[bytes]:
+    """``count`` whole responses, each with a ``content-length``, read off one connection."""
+    received, answers = b"", []
+    while len(answers) < count:
+        head, blank, rest = received.partition(b"\r\n\r\n")
+        found = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
+        if blank and found and len(rest) >= int(found[1]):
+            answers.append(head + blank + rest[: int(found[1])])
+            received = rest[int(found[1]) :]
+            continue
         chunk = sock.recv(65536)
-        assert chunk, f"closed before a response: {received!r}"
+        assert chunk, f"closed before a whole response: {received!r}"
         received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    length = int(re.search(rb"content-length: (\d+)", head, re.IGNORECASE)[1])  # type: ignore[index]
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "closed in the middle of a response"
-        body += chunk
-    return head + b"\r\n\r\n" + body
+    return answers
 
 
 def _open_connections(port: int) -> float:
@@ -195,12 +203,25 @@ async def _early(request: Request) -> PlainTextResponse:
     return PlainTextResponse("answered before the body")  # never reads it
 
 
+async def _slow(request: Request) -> PlainTextResponse:
+    await asyncio.sleep(BODY_SECONDS + 1.0)  # the app is slow, not the client
+    return PlainTextResponse("late but whole")
+
+
+async def _echo_ws(websocket: WebSocket) -> None:
+    await websocket.accept()
+    async for text in websocket.iter_text():
+        await websocket.send_text(text)
+
+
 @pytest.fixture(params=[p for p in get_args(Parser) if p != "auto"])
 def guarded(request: pytest.FixtureRequest) -> Iterator[tuple[int, SlowClientLimits]]:
     app = Starlette(
         routes=[
             Route("/echo", _echo, methods=["GET", "POST"]),
             Route("/early", _early, methods=["POST"]),
+            Route("/slow", _slow, methods=["GET"]),
+            WebSocketRoute("/ws", _echo_ws),
         ]
     )
     limits = SlowClientLimits(HEADER_SECONDS, BODY_SECONDS)
@@ -294,4 +315,34 @@ def test_a_slow_but_steady_body_is_taken(guarded: tuple[int, SlowClientLimits]) 
             sock.sendall(b"x" * 10)
         answer = _one_response(sock)
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"\r\n\r\n50")
+    assert limits.closed == {"headers": 0, "body": 0}
+
+
+def test_a_slow_answer_is_not_cut_off(guarded: tuple[int, SlowClientLimits]) -> None:
+    port, limits = guarded
+    with _connect(port) as sock:
+        sock.sendall(_request("/slow"))
+        sock.settimeout(BODY_SECONDS + 1.0 + MARGIN + 5)
+        answer = _one_response(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b"late but whole")
+    assert limits.closed == {"headers": 0, "body": 0}
+
+
+def test_a_websocket_outlives_both_timeouts(guarded: tuple[int, SlowClientLimits]) -> None:
+    port, limits = guarded
+    with connect(f"ws://127.0.0.1:{port}/ws", open_timeout=10) as ws:
+        ws.send("before")
+        assert ws.recv(timeout=10) == "before"
+        time.sleep(BODY_SECONDS + 1.0)
+        ws.send("after")
+        assert ws.recv(timeout=10) == "after"
+    assert limits.closed == {"headers": 0, "body": 0}
+
+
+def test_pipelined_requests_are_answered(guarded: tuple[int, SlowClientLimits]) -> None:
+    port, limits = guarded
+    with _connect(port) as sock:
+        sock.sendall(_request("/echo", b"ab") + _request("/echo", b"abcd") + _request("/echo"))
+        answers = _responses(sock, 3)
+    assert [answer.rpartition(b"\r\n\r\n")[2] for answer in answers] == [b"2", b"4", b"0"]
     assert limits.closed == {"headers": 0, "body": 0}
