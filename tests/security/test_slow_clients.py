@@ -81,7 +81,7 @@ def _one_response(sock: socket.socket) -> bytes:
 
 def _responses(sock: socket.socket, count: int) -> list[bytes]:
     """``count`` whole responses, each with a ``content-length``, read off one connection."""
-    received, answers = b"", []
+    received, answers = b"", list[bytes]()
     while len(answers) < count:
         head, blank, rest = received.partition(b"\r\n\r\n")
         found = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
