@@ -10,6 +10,8 @@
 | ``gateway_circuit_breaker_open`` | upstream | 1 while open or half-open |
 | ``gateway_cache_hits_total``, ``gateway_cache_misses_total`` | resource | the shared cache |
 | ``gateway_cache_coalesced_total``, ``gateway_cache_entries`` | | the shared cache |
+| ``gateway_open_connections`` | | uvicorn's open connections (``gateway serve``) |
+| ``gateway_slow_client_closes_total`` | phase (headers, body) | ``gateway.http.slow_clients`` |
 
 Labels never hold a credential: endpoints are path templates, operation names are the
 client's (capped in length and number, so a client cannot blow up the series count).
