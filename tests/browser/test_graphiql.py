@@ -1,8 +1,8 @@
 """GraphiQL in headless Chromium, cut off from everything but 127.0.0.1: every example tab runs.
 
-Needs Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run`` installs it; another binary:
-``GATEWAY_TEST_CHROMIUM=/path``) and the
-``playwright`` Python package (the dev extras), which drives that binary: no browser download.
+Needs Debian's ``chromium`` (``apt-get install chromium``; ``.ci/run`` installs it; another
+binary: ``GATEWAY_TEST_CHROMIUM=/path``) and the ``playwright`` Python package (the dev
+extras), which drives that binary: no browser download.
 """
 
 from __future__ import annotations
