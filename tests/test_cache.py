@@ -141,3 +141,44 @@ async def test_zero_ttl_resource_is_never_stored(ttl: float) -> None:
     await cache.get_many(PRODUCTS, [1], upstream.fetch)
     await cache.get_many(PRODUCTS, [1], upstream.fetch)
     assert len(upstream.calls) == 2
+
+
+async def test_evictions_are_told_to_on_evict_unless_applied_from_elsewhere() -> None:
+    cache: SharedCache[int, int] = SharedCache()
+    told: list[tuple[str, str, tuple[object, ...] | None]] = []
+    cache.on_evict = lambda upstream, resource, keys: told.append((upstream, resource, keys))
+    cache.evict("pim", "products", (k for k in [1, (2, "b")]))
+    cache.evict_resource("pim", "search")
+    cache.evict("pim", "products", [3], notify=False)  # a message from another process
+    cache.evict_resource("pim", "search", notify=False)
+    cache.evict("pim", "products", [])
+    assert told == [("pim", "products", (1, (2, "b"))), ("pim", "search", None)]
+
+
+async def test_a_suspended_cache_neither_serves_nor_keeps_entries() -> None:
+    cache: SharedCache[int, int] = SharedCache()
+    upstream = Upstream()
+    await cache.get_many(PRODUCTS, [1], upstream.fetch)
+    cache.suspended = True
+    await cache.get_many(PRODUCTS, [1, 2], upstream.fetch)
+    cache.suspended = False
+    await cache.get_many(PRODUCTS, [1, 2], upstream.fetch)
+    assert upstream.calls == [[1], [1, 2], [2]]
+
+
+async def test_an_answer_an_eviction_overtook_is_handed_out_but_not_kept() -> None:
+    cache: SharedCache[int, int] = SharedCache()
+    upstream = Upstream()
+    answered = asyncio.Event()
+
+    async def slow(keys: list[int]) -> list[int | BaseException]:
+        await answered.wait()
+        return await upstream.fetch(keys)
+
+    reading = asyncio.create_task(cache.get_many(PRODUCTS, [1, 2], slow))
+    await asyncio.sleep(0)  # the fetch is on its way
+    cache.evict(PRODUCTS.upstream, PRODUCTS.resource, [1])  # a write landed meanwhile
+    answered.set()
+    assert await reading == [10, 20]
+    await cache.get_many(PRODUCTS, [1, 2], upstream.fetch)
+    assert upstream.calls == [[1, 2], [1]]
