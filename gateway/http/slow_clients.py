@@ -37,6 +37,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 __all__ = [
     "ConnectionCollector",
     "ConnectionDeadlines",
+    "Parser",
     "SlowClientLimits",
     "slow_client_protocol",
 ]

@@ -13,6 +13,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import get_args
 
 import httpx
@@ -103,22 +104,29 @@ def _open_connections(port: int) -> float:
 # --- `gateway serve` -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Served:
+    port: int  # the public listener
+    admin: int  # the admin listener: /metrics
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = _free_port()
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port, admin = _free_port(), _free_port()
     env = {
         "GATEWAY_PORT": str(port),
+        "GATEWAY_ADMIN_PORT": str(admin),
         "GATEWAY_DEVELOPMENT_MODE": "true",
         "GATEWAY_DATABASE": str(tmp_path_factory.mktemp("slow") / "g.sqlite3"),
         "GATEWAY_HEADER_TIMEOUT_SECONDS": str(HEADER_SECONDS),
         "GATEWAY_BODY_TIMEOUT_SECONDS": str(BODY_SECONDS),
     }
     with _process(["serve"], env, f"http://127.0.0.1:{port}", "/healthz"):
-        yield port
+        yield Served(port, admin)
 
 
-def test_serve_closes_a_connection_with_partial_headers(served: int) -> None:
-    with _connect(served) as sock:
+def test_serve_closes_a_connection_with_partial_headers(served: Served) -> None:
+    with _connect(served.port) as sock:
         sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: test\r\n")
         started = time.monotonic()
         closed, received = _read_until_closed(sock, HEADER_SECONDS + MARGIN)
@@ -127,8 +135,15 @@ def test_serve_closes_a_connection_with_partial_headers(served: int) -> None:
     assert waited >= HEADER_SECONDS - 0.1  # its clock ran out, nothing closed it sooner
 
 
-def test_serve_answers_408_to_a_partial_body_and_closes(served: int) -> None:
-    with _connect(served) as sock:
+def test_serve_closes_partial_headers_on_the_admin_listener_too(served: Served) -> None:
+    with _connect(served.admin) as sock:
+        sock.sendall(b"GET /metrics HTTP/1.1\r\n")
+        closed, received = _read_until_closed(sock, HEADER_SECONDS + MARGIN)
+    assert closed and received == b""
+
+
+def test_serve_answers_408_to_a_partial_body_and_closes(served: Served) -> None:
+    with _connect(served.port) as sock:
         sock.sendall(_request("/graphql", QUERY[:10], length=1000))
         closed, received = _read_until_closed(sock, BODY_SECONDS + MARGIN)
     assert closed
@@ -136,14 +151,14 @@ def test_serve_answers_408_to_a_partial_body_and_closes(served: int) -> None:
     assert b"connection: close" in received
 
 
-def test_serve_closes_200_slow_connections_and_still_answers(served: int) -> None:
+def test_serve_closes_200_slow_connections_and_still_answers(served: Served) -> None:
     partial_headers = b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Le"
     partial_body = _request("/graphql", QUERY[:10], length=1000)
     with contextlib.ExitStack() as stack:
-        socks = [stack.enter_context(_connect(served)) for _ in range(200)]
+        socks = [stack.enter_context(_connect(served.port)) for _ in range(200)]
         for index, sock in enumerate(socks):
             sock.sendall(partial_headers if index % 2 else partial_body)
-        assert _open_connections(served) >= 200
+        assert _open_connections(served.admin) >= 200
         deadline = time.monotonic() + BODY_SECONDS + MARGIN
         still_open = sum(
             not _read_until_closed(sock, max(deadline - time.monotonic(), 0.01))[0]
@@ -151,23 +166,23 @@ def test_serve_closes_200_slow_connections_and_still_answers(served: int) -> Non
         )
     assert still_open == 0
     answer = httpx.post(
-        f"http://127.0.0.1:{served}/graphql",
+        f"http://127.0.0.1:{served.port}/graphql",
         content=QUERY,
         headers={"content-type": "application/json"},
         timeout=30,
     )
     assert answer.json() == {"data": {"product": {"tid": "DEMO-0001"}}}
-    # Server side too: only the scrape's own connection is left (closing is not instant).
+    # Server side too, read on the admin listener: none left (closing is not instant).
     deadline = time.monotonic() + MARGIN
-    while (count := _open_connections(served)) > 1 and time.monotonic() < deadline:
+    while (count := _open_connections(served.admin)) > 0 and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert count == 1
+    assert count == 0
 
 
 def test_serve_keeps_an_idle_keep_alive_connection_longer_than_the_header_timeout(
-    served: int,
+    served: Served,
 ) -> None:
-    with _connect(served) as sock:
+    with _connect(served.port) as sock:
         sock.sendall(_request("/graphql", QUERY))
         first = _one_response(sock)
         time.sleep(HEADER_SECONDS + 1.0)  # idle: uvicorn's keep-alive clock (5 s), not ours
@@ -178,11 +193,11 @@ def test_serve_keeps_an_idle_keep_alive_connection_longer_than_the_header_timeou
         assert answer.endswith(b'{"data":{"product":{"tid":"DEMO-0001"}}}')
 
 
-def test_serve_takes_a_slow_but_steady_body_within_the_body_timeout(served: int) -> None:
+def test_serve_takes_a_slow_but_steady_body_within_the_body_timeout(served: Served) -> None:
     # Five pieces over ~1.25 s: longer than the header timeout, well inside the body's.
     pieces = [QUERY[i : i + 10] for i in range(0, len(QUERY), 10)]
     pause = 1.25 / len(pieces)
-    with _connect(served) as sock:
+    with _connect(served.port) as sock:
         sock.sendall(_request("/graphql", length=len(QUERY)))
         for piece in pieces:
             time.sleep(pause)
