@@ -11,6 +11,11 @@ a chunk that waited in the limiter when the process died is run again, never gue
 | a chunk claimed but waiting for a rate slot at shutdown | given back QUEUED, unsent |
 | a chunk on the wire at shutdown | settles if its answer comes within the grace period; else it stays SENDING and is replayed after restart |
 | another process died holding chunks | its leases run out (or, on this host, are seen dead) and the chunks are taken over |
+| the store cannot be reached (PostgreSQL restarting) | claims wait and try again; an answer already received is recorded once the store is back, never dropped (this process keeps the lease meanwhile) |
+
+Owner ids carry the host (``host/pid/start-ticks/token``): an owner of this host whose
+process is gone is seen through ``/proc`` and its leases end at once; owners on other hosts
+(several hosts sharing PostgreSQL) are left to their leases.
 
 ``stop_claiming()`` is called from the signal handler (before uvicorn waits for requests), so
 no new chunk starts and callers waiting for a job get their answer at once; ``stop(grace)``
@@ -28,7 +33,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from gateway.writes.jobs import (
     ChunkState,
@@ -53,6 +58,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("gateway.writes")
+
+T = TypeVar("T")
+
+# How long a worker waits, at most, before trying an unreachable store again.
+STORE_RETRY_MAX_SECONDS = 5.0
 
 # A process that just died may have used the upstream's rate window (5 requests in any
 # second) right before; this one cannot know, so its workers start sending one window later.
@@ -217,14 +227,39 @@ class WritePool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), QUIET_START_SECONDS)
         while not self.stopping.is_set():
-            chunk = self.store.claim(self.owner, self.lease_seconds)
+            chunk = await self._with_store(self._claim, until_stopping=True)
             if chunk is None:
-                self._reap()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                 continue
             await self._run(chunk)
+
+    def _claim(self) -> ClaimedChunk | None:
+        chunk = self.store.claim(self.owner, self.lease_seconds)
+        if chunk is None:
+            self._reap()
+        return chunk
+
+    async def _with_store(self, call: Callable[[], T], *, until_stopping: bool = False) -> T | None:
+        """``call()``, tried again while the store cannot be reached: until it answers, or
+        (``until_stopping``) until this process stops (then None)."""
+        delay = self.poll_seconds
+        while True:
+            try:
+                return call()
+            except Exception as exc:
+                first_line = (str(exc).splitlines() or [""])[0]
+                log.warning(
+                    "write workers: the job store failed (%s: %s); trying again in %.1f s",
+                    type(exc).__name__,
+                    first_line,
+                    delay,
+                )
+            if until_stopping and self.stopping.is_set():
+                return None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, STORE_RETRY_MAX_SECONDS)
 
     async def _run(self, chunk: ClaimedChunk) -> None:
         task = asyncio.current_task()
@@ -233,7 +268,11 @@ class WritePool:
         async def on_wire() -> None:
             if self.stopping.is_set():
                 raise NotSent("the gateway is stopping")
-            if not self.store.mark_sending(chunk):
+            try:
+                marked = self.store.mark_sending(chunk)
+            except Exception as exc:
+                raise NotSent("the job store cannot be reached") from exc
+            if not marked:
                 raise NotSent("cancelled, or taken over by another worker")
             self._on_wire.add(task)
             self.events.notify()
@@ -243,7 +282,7 @@ class WritePool:
         except NotSent:
             # Raised before an attempt's bytes left; an earlier attempt of this chunk, if any,
             # was not processed either (the transport retries a write only then).
-            self.store.release(chunk)
+            await self._with_store(lambda: self.store.release(chunk))
             self.events.notify()
             return
         except asyncio.CancelledError:
@@ -256,7 +295,11 @@ class WritePool:
             result = _broken(chunk, exc, sent=task in self._on_wire)
         finally:
             self._on_wire.discard(task)
-        settled = self.store.settle(chunk, result.state, result.outcomes, result.error)
+        # The answer came: it is recorded once the store answers (a dropped answer would
+        # replay the chunk, a write the upstream may already have applied).
+        settled = await self._with_store(
+            lambda: self.store.settle(chunk, result.state, result.outcomes, result.error)
+        )
         if settled and self.on_settled is not None:
             self.on_settled(chunk)
         self.events.notify()
