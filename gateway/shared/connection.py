@@ -67,11 +67,14 @@ class RedisHealth:
 class SharedRedis:
     """A Redis client and the names this deployment uses in it."""
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str = _DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, client: aioredis.Redis, *, prefix: str = _DEFAULT_PREFIX, process: str | None = None
+    ) -> None:
         self.client = client
         self.prefix = prefix
-        # Names this process in shared state (limiter entries, invalidation messages).
-        self.process = uuid.uuid4().hex
+        # Names this process in shared state (limiter entries, invalidation messages) and
+        # its connections (``CLIENT LIST`` shows ``gateway-<process>``).
+        self.process = process or uuid.uuid4().hex
         self.health = RedisHealth()
 
     @classmethod
@@ -80,6 +83,7 @@ class SharedRedis:
         query = parse_qsl(parts.query, keep_blank_values=True)
         prefix = next((v for k, v in query if k == "key_prefix"), _DEFAULT_PREFIX)
         rest = urlencode([(k, v) for k, v in query if k != "key_prefix"])
+        process = uuid.uuid4().hex
         client = aioredis.Redis.from_url(
             urlunsplit(parts._replace(query=rest)),
             socket_connect_timeout=timeout,
@@ -88,8 +92,9 @@ class SharedRedis:
             # subscriber clears the caches after one: messages may have been missed).
             retry=Retry(NoBackoff(), 0),
             health_check_interval=5,
+            client_name=f"gateway-{process}",
         )
-        return cls(client, prefix=prefix or _DEFAULT_PREFIX)
+        return cls(client, prefix=prefix or _DEFAULT_PREFIX, process=process)
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
