@@ -11,6 +11,7 @@ is still pending when it passes into UPSTREAM_TIMEOUT errors.
 | ``current()`` | the deadline (event-loop time, as ``asyncio.timeout_at`` takes it), ``None`` outside an operation |
 | ``remaining()`` | seconds left, ``None`` outside an operation |
 | ``passed()`` | the ``UpstreamTimeout`` a field unfinished at the deadline answers with |
+| ``answer_by(margin)`` | ``async with``: ``TimeoutError`` ``margin`` seconds before the deadline (never outside an operation), for work that can stop waiting and still answer |
 
 A context variable, so the tasks an operation starts (graphql-core's gathers, DataLoader
 batches, coalesced cache fetches) inherit it, and work started outside any operation (the
@@ -26,7 +27,11 @@ from contextvars import ContextVar
 
 from gateway.errors import UpstreamTimeout
 
-__all__ = ["current", "passed", "remaining", "within"]
+__all__ = ["ANSWER_MARGIN", "answer_by", "current", "passed", "remaining", "within"]
+
+# Work inside an operation ends this long before its deadline: the field's answer (or error)
+# and the response still have to be built and sent by then.
+ANSWER_MARGIN = 0.1
 
 _DEADLINE: ContextVar[float | None] = ContextVar("gateway_operation_deadline", default=None)
 _SECONDS: ContextVar[float | None] = ContextVar("gateway_operation_seconds", default=None)
@@ -65,3 +70,9 @@ def passed() -> UpstreamTimeout:
     seconds = _SECONDS.get()
     limit = f" of {seconds:g} s" if seconds is not None else ""
     return UpstreamTimeout(f"the operation's deadline{limit} passed before this field was answered")
+
+
+def answer_by(margin: float = ANSWER_MARGIN) -> asyncio.Timeout:
+    """``async with answer_by(0.5):`` raises ``TimeoutError`` ``margin`` s before the deadline."""
+    deadline = _DEADLINE.get()
+    return asyncio.timeout_at(None if deadline is None else deadline - margin)

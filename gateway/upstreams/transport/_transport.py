@@ -21,7 +21,7 @@ Deadlines: a read's attempts, pacing waits, backoffs and retries together take a
 config's ``deadline`` (each attempt gets ``min(timeout, time left)``; a retry whose backoff
 would leave no time for it is not made), so a hung upstream costs a read ``deadline``, not
 ``attempts x timeout``. Inside a GraphQL operation every call, write or read, also ends
-``ANSWER_MARGIN`` before the operation's deadline (``gateway.deadlines``): its connection is
+``deadlines.ANSWER_MARGIN`` before the operation's deadline (``gateway.deadlines``): its connection is
 closed and the field answers UPSTREAM_TIMEOUT while there is still time to send the answer.
 
 ``last_outcome`` keeps the latest attempt's ending (endpoint, status or failure, when): the
@@ -88,9 +88,6 @@ ErrorReader = Callable[[int, bytes], UpstreamError | None]
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BREAKER_FAILURES = (UpstreamTimeout, UpstreamUnavailable, UpstreamOutcomeUnknown)
 _REASON_CHARS = 1000  # read this much; ``upstream_said`` shows at most 200 of it
-# A call inside an operation ends this long before the operation's deadline: the field's
-# error and the response still have to be built and sent by then.
-ANSWER_MARGIN = 0.1
 # A retry is made only if this much time is left for it after its backoff.
 _MIN_ATTEMPT_SECONDS = 0.1
 
@@ -289,7 +286,7 @@ class UpstreamTransport:
         bounds: list[float] = []
         operation = deadlines.current()
         if operation is not None:
-            bounds.append(operation - ANSWER_MARGIN)
+            bounds.append(operation - deadlines.ANSWER_MARGIN)
         if safe and self.config.deadline is not None:
             bounds.append(_now() + self.config.deadline)
         return min(bounds, default=None)
