@@ -9,7 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +164,25 @@ async def test_without_redis_a_read_is_refused_and_a_write_waits() -> None:
 async def _hold(limiter: RedisRateLimiter) -> None:
     async with limiter.slot():
         raise AssertionError("admitted without Redis")
+
+
+def test_two_real_processes_on_one_key_send_at_most_5_a_second_and_no_429(
+    redis_url: str, omnicommerce_server: BackgroundServer
+) -> None:
+    omnicommerce_server.app.state.faults.set(jitter=0.2)
+    command = [sys.executable, "-m", "tests.shared.drive_omnicommerce", redis_url]
+    running = [
+        subprocess.Popen(
+            [*command, omnicommerce_server.url, f"P{n}", "1000"],
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).parents[2],
+        )
+        for n in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in running]
+    assert [p.returncode for p in running] == [0, 0]
+    assert [json.loads(o) for o in outputs] == [{"accept": 1000, "429": 0}] * 2
+    log = omnicommerce_server.app.state.log
+    assert log.count() == 20
+    assert {e.status for e in log.entries()} == {202}
+    assert log.max_in_window(1.0, method="POST", path=PATH) <= 5
