@@ -13,6 +13,7 @@
 | ``encoding`` | JSON in and out (orjson) |
 | ``documents`` | checks added to validation: the introspection switch, operation names |
 | ``refusals`` | requests answered before GraphQL runs, and their statuses |
+| ``slow_clients`` | uvicorn protocol classes that close connections sending headers or body too slowly |
 """
 
 from __future__ import annotations
