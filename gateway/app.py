@@ -160,8 +160,9 @@ def create_app(
             gateway.runtime = runtime
             app.state.runtime = runtime
             if endpoint.response_cache is not None:
-                # A job's chunks land after the mutation that submitted it answered.
-                runtime.write_listeners.append(endpoint.response_cache.clear)
+                # Cleared when a job's chunks land (after the mutation that submitted it
+                # answered) and, with Redis, by writes through the other processes.
+                runtime.share_response_cache(endpoint.response_cache)
             yield
             gateway.runtime = None
 

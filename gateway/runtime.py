@@ -15,7 +15,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -41,6 +41,9 @@ from gateway.upstreams.transport import (
 from gateway.writes.jobs import ClaimedChunk, JobStore
 from gateway.writes.submit import JobSubmitter
 from gateway.writes.worker import WritePool
+
+if TYPE_CHECKING:
+    from gateway.http.response_cache import ResponseCache
 
 __all__ = ["CACHE_RESOURCES", "Runtime", "write_pool"]
 
@@ -156,6 +159,14 @@ class Runtime:
             max_items=self.settings.write_max_items,
             submitted_by=submitted_by,
         )
+
+    def share_response_cache(self, cache: ResponseCache) -> None:
+        """Clear ``cache`` after every settled write chunk and every write in another process;
+        with Redis, its own clears (a mutation here) are told to the other processes."""
+        self.write_listeners.append(lambda: cache.clear(announce=False))
+        if self.invalidations is not None:
+            bus = self.invalidations
+            cache.on_clear = lambda: bus.publish(Invalidation("written"))
 
     def scope(self, upstream: str) -> str:
         """The credential scope of ``upstream``'s reads, for cache keys."""

@@ -11,11 +11,15 @@ changes made behind the gateway's back show within the TTL, as with the entity c
 | query text, operation name, variables | the operation itself |
 | response media type | the body's content type is part of the answer |
 | ``Accept-Language`` | localized fields follow it |
+
+Several processes: ``on_clear`` is told of every ``clear()`` (a mutation here), so the other
+processes clear theirs too (``Runtime.share_response_cache``); a clear that comes from another
+process is ``clear(announce=False)``, so it goes no further.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -35,6 +39,7 @@ class ResponseCache:
         )
         self.hits = 0
         self.misses = 0
+        self.on_clear: Callable[[], None] | None = None
 
     @staticmethod
     def key(
@@ -62,8 +67,10 @@ class ResponseCache:
         if key is not None and len(body) <= self._entries.maxsize:
             self._entries[key] = body
 
-    def clear(self) -> None:
+    def clear(self, *, announce: bool = True) -> None:
         self._entries.clear()
+        if announce and self.on_clear is not None:
+            self.on_clear()
 
     def __len__(self) -> int:
         return len(self._entries)
