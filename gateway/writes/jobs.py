@@ -31,21 +31,42 @@ then COMPLETED (or CANCELLED when cancelled before every chunk was sent).
 Recovery: a chunk whose lease ran out (its worker's process died or hung) is claimed by the
 next worker; one that was SENDING is replayed. Each takeover is written to the job's
 ``recoveries`` and logged once.
+
+Several processes (on several hosts, with PostgreSQL) share the store: a claim locks its
+chunk and passes over chunks other claims hold (``SELECT ... FOR UPDATE SKIP LOCKED``), and
+every transaction locks chunk rows, then the job row, then read-model rows in id order, so
+none waits on another in a circle. Jobs stay plain SQL beside the read model rather than in
+a queue library (procrastinate, pgqueuer): a job's rows and the read-model rows describing
+it must commit in one transaction, which a library's own tables and connection would split.
+
+The values (``Job``, ``ClaimedChunk``, the states) are in ``job_records``; the reads
+(``get``, ``page``, ``items``) in ``job_reads``.
 """
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.readmodel import CommerceReadModel, CommerceStatus, Operation
+from gateway.readmodel import CommerceReadModel, CommerceStatus
 from gateway.storage import Database, Session
+from gateway.writes.job_reads import ITEM_SELECT, JobReads, decode_items, recovery_json
+from gateway.writes.job_records import (
+    ChunkState,
+    ClaimedChunk,
+    ItemOutcome,
+    ItemState,
+    Job,
+    JobCounts,
+    JobItem,
+    JobKind,
+    JobState,
+    Recovery,
+)
 
 __all__ = [
     "CHUNK_SIZE",
@@ -67,132 +88,7 @@ log = logging.getLogger("gateway.writes")
 CHUNK_SIZE = 100
 
 
-class JobKind(enum.Enum):
-    OMNICOMMERCE_REGISTER = "omnicommerce.register"
-    OMNICOMMERCE_UPDATE = "omnicommerce.update"
-    OMNICOMMERCE_DELETE = "omnicommerce.delete"
-    CITRUSAD_SYNC = "citrusad.sync"
-    CITRUSAD_INVENTORY = "citrusad.inventory"
-    CITRUSAD_DELETE = "citrusad.delete"
-
-    @property
-    def upstream(self) -> str:
-        return self.value.split(".", 1)[0]
-
-    @property
-    def commerce_operation(self) -> Operation | None:
-        """The read-model operation an OMNICOMMERCE job records, else None."""
-        if self.upstream != "omnicommerce":
-            return None
-        return Operation(self.value.split(".", 1)[1])
-
-
-class JobState(enum.Enum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
-class ChunkState(enum.Enum):
-    QUEUED = "QUEUED"
-    SENDING = "SENDING"
-    ANSWERED = "ANSWERED"
-    UNKNOWN = "UNKNOWN"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
-
-
-class ItemState(enum.Enum):
-    QUEUED = "QUEUED"
-    SENDING = "SENDING"
-    ACCEPTED = "ACCEPTED"
-    PROBABLY_ACCEPTED = "PROBABLY_ACCEPTED"
-    DELETED = "DELETED"
-    FAILED = "FAILED"
-    UNKNOWN = "UNKNOWN"
-    CANCELLED = "CANCELLED"
-
-
-@dataclass(frozen=True, slots=True)
-class JobCounts:
-    """``sent``: items that left the gateway at least once (whatever came back)."""
-
-    total: int = 0
-    queued: int = 0
-    sending: int = 0
-    sent: int = 0
-    accepted: int = 0
-    failed: int = 0
-    unknown: int = 0
-    cancelled: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Recovery:
-    """A chunk taken over from a worker that stopped holding it."""
-
-    at: str
-    chunk: int
-    was: str  # the chunk's state when taken over: QUEUED (run) or SENDING (replayed)
-    previous_owner: str
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: str
-    kind: JobKind
-    options: dict[str, Any]
-    state: JobState
-    chunks: int
-    counts: JobCounts
-    cancel_requested: bool
-    recoveries: tuple[Recovery, ...]
-    submitted_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    finished_at: datetime | None
-
-    @property
-    def done(self) -> bool:
-        return self.state in (JobState.COMPLETED, JobState.CANCELLED)
-
-
-@dataclass(frozen=True, slots=True)
-class JobItem:
-    index: int
-    chunk: int
-    key: str
-    payload: Any
-    state: ItemState
-    reason: str | None
-    answer: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedChunk:
-    """A chunk a worker holds: its job's kind and options, its items, and whether it is a
-    replay (it was SENDING under a worker that is gone)."""
-
-    job_id: str
-    kind: JobKind
-    options: dict[str, Any]
-    seq: int
-    items: tuple[JobItem, ...]
-    replay: bool
-    owner: str
-
-
-@dataclass(frozen=True, slots=True)
-class ItemOutcome:
-    """How an item ended; ``answer`` is what the upstream echoed of it, if it echoes."""
-
-    state: ItemState
-    reason: str | None = None
-    answer: Any = None
-
-
-class JobStore:
+class JobStore(JobReads):
     """Jobs, chunks and items in the gateway's database, beside the OMNICOMMERCE read model."""
 
     def __init__(
@@ -297,9 +193,9 @@ class JobStore:
             kind, options = db.execute(
                 "SELECT kind, options FROM write_jobs WHERE id=?", (job_id,)
             ).fetchone()
-            items = _items(
+            items = decode_items(
                 db.execute(
-                    f"{_ITEM_SELECT} WHERE job_id=? AND chunk=? ORDER BY idx", (job_id, seq)
+                    f"{ITEM_SELECT} WHERE job_id=? AND chunk=? ORDER BY idx", (job_id, seq)
                 ).fetchall()
             )
         return ClaimedChunk(
@@ -486,77 +382,6 @@ class JobStore:
             self._finish_if_done(db, job_id, now)
         return self.get(job_id)
 
-    def state(self, job_id: str) -> JobState | None:
-        """The job's state alone: one row, no counting (what a waiting caller polls)."""
-        row = self.database.read(
-            lambda db: db.execute("SELECT state FROM write_jobs WHERE id=?", (job_id,)).fetchone()
-        )
-        return JobState(row[0]) if row else None
-
-    def get(self, job_id: str) -> Job | None:
-        def query(db: Session) -> Job | None:
-            row = db.execute(f"{_JOB_SELECT} WHERE id=?", (job_id,)).fetchone()
-            return _job(row, _counts(db, job_id)) if row else None
-
-        job: Job | None = self.database.read(query)
-        return job
-
-    def page(
-        self, *, first: int, after: str | None = None, state: JobState | None = None
-    ) -> tuple[list[Job], bool]:
-        """Jobs newest first, after the job ``after``; and whether more follow."""
-
-        def query(db: Session) -> tuple[list[Job], bool]:
-            where, params = ["1=1"], []
-            if state is not None:
-                where.append("state = ?")
-                params.append(state.value)
-            if after is not None:
-                mark = db.execute(
-                    "SELECT created_at, id FROM write_jobs WHERE id=?", (after,)
-                ).fetchone()
-                if mark is not None:
-                    where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-                    params.extend([mark[0], mark[0], mark[1]])
-            rows = db.execute(
-                f"{_JOB_SELECT} WHERE {' AND '.join(where)}"
-                " ORDER BY created_at DESC, id DESC LIMIT ?",
-                (*params, first + 1),
-            ).fetchall()
-            return [_job(r, _counts(db, r[0])) for r in rows[:first]], len(rows) > first
-
-        result: tuple[list[Job], bool] = self.database.read(query)
-        return result
-
-    def items(
-        self,
-        job_id: str,
-        *,
-        first: int,
-        after: int | None = None,
-        states: Sequence[ItemState] = (),
-    ) -> tuple[list[JobItem], bool]:
-        """A job's items in input order after index ``after``, optionally of some states."""
-        where = ["job_id = ?"]
-        params: list[Any] = [job_id]
-        if after is not None:
-            where.append("idx > ?")
-            params.append(after)
-        if states:
-            where.append(f"state IN ({','.join('?' * len(states))})")
-            params.extend(s.value for s in states)
-        sql = f"{_ITEM_SELECT} WHERE {' AND '.join(where)} ORDER BY idx LIMIT ?"
-        rows = self.database.read(lambda db: db.execute(sql, (*params, first + 1)).fetchall())
-        return _items(rows[:first]), len(rows) > first
-
-    def all_items(self, job_id: str) -> list[JobItem]:
-        rows = self.database.read(
-            lambda db: db.execute(
-                f"{_ITEM_SELECT} WHERE job_id=? ORDER BY idx", (job_id,)
-            ).fetchall()
-        )
-        return _items(rows)
-
     # --- inside transactions -------------------------------------------------------------------
 
     def _now_sql(self) -> tuple[str, tuple[float, ...]]:
@@ -576,7 +401,7 @@ class JobStore:
             f"SELECT recoveries FROM write_jobs WHERE id=?{db.dialect.lock()}",  # noqa: S608
             (job_id,),
         ).fetchone()[0]
-        recoveries = [*json.loads(raw), _recovery_json(recovery)]
+        recoveries = [*json.loads(raw), recovery_json(recovery)]
         db.execute(
             "UPDATE write_jobs SET recoveries=? WHERE id=?", (json.dumps(recoveries), job_id)
         )
@@ -608,79 +433,6 @@ class JobStore:
             " AND finished_at IS NULL",
             (final.value, now, now, job_id),
         )
-
-
-_JOB_SELECT = (
-    "SELECT id, kind, options, state, chunks, cancel_requested, recoveries, submitted_by,"
-    " created_at, updated_at, finished_at FROM write_jobs"
-)
-_ITEM_SELECT = "SELECT idx, chunk, key, payload, state, reason, answer FROM write_items"
-
-
-def _job(row: tuple[Any, ...], counts: JobCounts) -> Job:
-    (job_id, kind, options, state, chunks, cancel, recoveries, by, created, updated, finished) = row
-    return Job(
-        id=job_id,
-        kind=JobKind(kind),
-        options=json.loads(options),
-        state=JobState(state),
-        chunks=chunks,
-        counts=counts,
-        cancel_requested=bool(cancel),
-        recoveries=tuple(Recovery(**r) for r in json.loads(recoveries)),
-        submitted_by=by,
-        created_at=datetime.fromisoformat(created),
-        updated_at=datetime.fromisoformat(updated),
-        finished_at=datetime.fromisoformat(finished) if finished else None,
-    )
-
-
-def _counts(db: Session, job_id: str) -> JobCounts:
-    by_state: dict[str, int] = {}
-    sent = 0
-    for state, was_sent, count in db.execute(
-        "SELECT i.state, c.sent_at IS NOT NULL, COUNT(*) FROM write_items i"
-        " LEFT JOIN write_chunks c ON c.job_id = i.job_id AND c.seq = i.chunk"
-        " WHERE i.job_id=? GROUP BY 1, 2",
-        (job_id,),
-    ):
-        by_state[state] = by_state.get(state, 0) + count
-        if was_sent:
-            sent += count
-    return JobCounts(
-        total=sum(by_state.values()),
-        queued=by_state.get("QUEUED", 0),
-        sending=by_state.get("SENDING", 0),
-        sent=sent,
-        accepted=sum(by_state.get(s, 0) for s in ("ACCEPTED", "PROBABLY_ACCEPTED", "DELETED")),
-        failed=by_state.get("FAILED", 0),
-        unknown=by_state.get("UNKNOWN", 0),
-        cancelled=by_state.get("CANCELLED", 0),
-    )
-
-
-def _items(rows: Sequence[tuple[Any, ...]]) -> list[JobItem]:
-    return [
-        JobItem(
-            index=idx,
-            chunk=chunk,
-            key=key,
-            payload=json.loads(payload),
-            state=ItemState(state),
-            reason=reason,
-            answer=json.loads(answer) if answer is not None else None,
-        )
-        for idx, chunk, key, payload, state, reason, answer in rows
-    ]
-
-
-def _recovery_json(recovery: Recovery) -> dict[str, Any]:
-    return {
-        "at": recovery.at,
-        "chunk": recovery.chunk,
-        "was": recovery.was,
-        "previous_owner": recovery.previous_owner,
-    }
 
 
 def _now() -> str:
