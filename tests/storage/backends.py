@@ -49,8 +49,8 @@ def require_postgres() -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL at GATEWAY_TEST_POSTGRES_URL is unreachable: {problem}")
     pytest.skip(
-        "PostgreSQL unreachable: start it (DEVELOPERS.md) or set GATEWAY_TEST_POSTGRES_URL "
-        "to run the PostgreSQL half of the store tests"
+        f"PostgreSQL unreachable (GATEWAY_TEST_POSTGRES_URL, default {DEFAULT_URL}): start it "
+        "or point the variable at one to run the PostgreSQL half of the store tests"
     )
 
 
