@@ -20,17 +20,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 __all__ = ["UNREACHABLE", "RedisHealth", "SharedRedis", "describe"]
 
-# What "Redis is not there" looks like from redis-py: the callers wait and retry on these.
-UNREACHABLE: tuple[type[BaseException], ...] = (
-    RedisConnectionError,
-    RedisTimeoutError,
-    OSError,
-)
+# Redis is not there, or did not do what was asked (loading, read-only after a failover,
+# out of memory): the callers wait and retry on these, and /readyz shows the latest.
+UNREACHABLE: tuple[type[BaseException], ...] = (RedisError, OSError)
 
 _DEFAULT_PREFIX = "gateway"
 # Nothing but a password may hide in a URL's user part; scrub it from any message we keep.

@@ -186,10 +186,14 @@ class InvalidationBus:
         if origin == self._shared.process:
             return
         self.received += 1
-        if message.kind == "reset":
-            self._reset()
-        else:
-            self._apply(message)
+        try:
+            if message.kind == "reset":
+                self._reset()
+            else:
+                self._apply(message)
+        except Exception:
+            # One message must not end the subscription (and every later eviction with it).
+            log.exception("applying an invalidation message failed")
 
     async def _send(self) -> None:
         outbox = self._outbox

@@ -12,7 +12,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from gateway.upstreams.transport import RateLimit, SlidingWindowRateLimiter, SlotUnavailable
+from gateway.upstreams.transport import (
+    LimiterRegistry,
+    RateLimit,
+    RateLimiter,
+    SlidingWindowRateLimiter,
+    SlotUnavailable,
+    UpstreamConfig,
+)
 
 # A short fake window, so a waiter that sleeps on it wakes soon in real time to look again;
 # a power of two, so the fake times add up exactly.
@@ -203,3 +210,22 @@ async def test_a_read_within_its_budget_waits_for_its_slot(
 async def _take(limiter: SlidingWindowRateLimiter, max_wait: float | None = None) -> None:
     async with limiter.slot(max_wait=max_wait):
         pass
+
+
+def test_the_registry_builds_one_limiter_per_upstream_and_credential_with_its_factory() -> None:
+    built: list[str] = []
+
+    def factory(config: UpstreamConfig) -> RateLimiter:
+        built.append(config.credential_scope)
+        assert config.rate is not None
+        return SlidingWindowRateLimiter(config.rate)
+
+    registry = LimiterRegistry(factory=factory)
+    first = UpstreamConfig("omnicommerce", "http://o", headers={"X-Api-Key": "a"}, rate=RATE)
+    again = UpstreamConfig("omnicommerce", "http://o2", headers={"X-Api-Key": "a"}, rate=RATE)
+    other = UpstreamConfig("omnicommerce", "http://o", headers={"X-Api-Key": "b"}, rate=RATE)
+    assert registry.for_config(first) is registry.for_config(again)
+    assert registry.for_config(other) is not registry.for_config(first)
+    assert registry.for_config(UpstreamConfig("pim", "http://p")) is None
+    assert built == [first.credential_scope, other.credential_scope]
+    assert len(list(registry)) == 2
