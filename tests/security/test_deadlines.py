@@ -1,7 +1,17 @@
 """Deadlines (issue 14): a hung upstream costs a read one upstream deadline, and an operation
 is answered by its own deadline with the unfinished fields as UPSTREAM_TIMEOUT errors.
 
-The PIM emulator is hung with its ``latency`` fault (5 s, twice every deadline here);
+| case | shows |
+| --- | --- |
+| hung PIM read, upstream deadline < operation deadline | UPSTREAM_TIMEOUT (upstream pim) after one upstream deadline; attempts counted |
+| hung PIM read, operation deadline shorter | answered by the operation deadline, the CitrusAd field with data; fast and normal executor, POST and GET |
+| a field hung with no upstream | the executor's backstop ends it (fast path planned or not, seen in ``FastStats``) |
+| the cut call | its connection to the PIM closed, no attempt after |
+| a WAIT-mode write past the deadline | answered with its job RUNNING; the job completes afterwards |
+| a subscription | follows its job past the deadline |
+| the transport | a write cut by the deadline is UPSTREAM_OUTCOME_UNKNOWN; a read the pace would hold past it is not sent |
+
+An upstream is hung with the emulators' ``latency`` fault (5 s, twice every deadline here);
 attempts are counted in its request log, which records a request when it arrives, and the
 gateway's connections to it are read from the emulator's uvicorn server. Elapsed times are
 asserted with margins of a second or more: the machine may be busy.
@@ -11,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import time
 import types
 from collections.abc import Iterator
@@ -21,12 +32,21 @@ import httpx
 import pytest
 import strawberry
 
+from gateway import deadlines
 from gateway.embedded import Gateway
 from gateway.emulators.serving import BackgroundServer
+from gateway.errors import UpstreamOutcomeUnknown, UpstreamTimeout
 from gateway.execution import fields
 from gateway.extensions import ExtensionRegistry
 from gateway.settings import load_settings
+from gateway.upstreams.transport import (
+    RateLimit,
+    SlidingWindowRateLimiter,
+    UpstreamTransport,
+    pim_config,
+)
 from tests.conftest import WRITER_KEY, GatewayStack, start_stack
+from tests.http.subscriptions import nexts, sse_post
 
 # The PIM's latency: twice the longest deadline here, so only a deadline ends a call in time
 # (and short enough for the emulator's shutdown to wait out the calls the gateway gave up on).
@@ -62,7 +82,9 @@ def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fields, "_TRUSTED_PACKAGES", (*fields._TRUSTED_PACKAGES, __name__))
 
 
-def _stack(tmp_path: Path, registry: ExtensionRegistry | None = None, **settings: str) -> Any:
+def _stack(
+    tmp_path: Path, registry: ExtensionRegistry | None = None, **settings: str
+) -> GatewayStack:
     environ = {"GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3")}
     environ.update({f"GATEWAY_{name.upper()}": value for name, value in settings.items()})
     return start_stack(environ, registry=registry)
@@ -254,8 +276,14 @@ async def test_each_executor_keeps_the_deadline_itself(
     assert (stats.fast, stats.normal) == ((1, 0) if fast else (0, 1))
 
 
-# --- a mutation waiting for its write job -------------------------------------------------------
+# --- a mutation waiting for its write job; a subscription -------------------------------------------------------
 
+_ITEM = {
+    "id": "DEMO-0004",
+    "url": "https://images.example.com/4.jpg",
+    "salesUrl": "https://shop.example.com/DEMO-0004",
+    "detection": "WHOLEBODY",
+}
 WAIT_REGISTER = """mutation($products: [CommerceProductInput!]!) {
   registerCommerceProducts(products: $products, mode: WAIT) {
     ok job { id state } results { status } } }"""
@@ -267,14 +295,8 @@ def test_a_write_outlasting_the_deadline_answers_with_its_running_job(
     stack = _stack(tmp_path, operation_deadline_seconds="1.5")
     stacks.append(stack)
     _hang(stack.omnicommerce)
-    item = {
-        "id": "DEMO-0004",
-        "url": "https://images.example.com/4.jpg",
-        "salesUrl": "https://shop.example.com/DEMO-0004",
-        "detection": "WHOLEBODY",
-    }
     started = time.monotonic()
-    body = stack.query(WAIT_REGISTER, {"products": [item]})
+    body = stack.query(WAIT_REGISTER, {"products": [_ITEM]})
     elapsed = time.monotonic() - started
     # The wait ends 0.5 s before the deadline, so the job can be told rather than an error.
     assert 1.0 - 0.1 <= elapsed < 1.5 + MARGIN
@@ -288,3 +310,65 @@ def test_a_write_outlasting_the_deadline_answers_with_its_running_job(
     ids = {"id": answer["job"]["id"]}
     _eventually(lambda: stack.query(job, ids)["data"]["writeJob"]["state"] == "COMPLETED", 10)
     assert stack.omnicommerce.app.state.log.count() == 1
+
+
+def test_a_subscription_outlives_the_operation_deadline(
+    tmp_path: Path, stacks: list[GatewayStack]
+) -> None:
+    stack = _stack(tmp_path, operation_deadline_seconds="1.5")
+    stacks.append(stack)
+    _hang(stack.omnicommerce)
+    submit = WAIT_REGISTER.replace("mode: WAIT", "mode: JOB")
+    body = stack.query(submit, {"products": [_ITEM]})
+    job_id = body["data"]["registerCommerceProducts"]["job"]["id"]
+    progress = "subscription($id: ID!) { writeJobProgress(id: $id) { state } }"
+    started = time.monotonic()
+    answer, events = sse_post(stack.url, progress, {"id": job_id}, **{"X-API-Key": WRITER_KEY})
+    elapsed = time.monotonic() - started
+    assert answer.status_code == 200
+    assert events[-1].event == "complete"
+    states = [event["data"]["writeJobProgress"]["state"] for event in nexts(events)]
+    assert states[0] in ("QUEUED", "RUNNING") and states[-1] == "COMPLETED"
+    assert not [event for event in nexts(events) if event.get("errors")]
+    # It followed the job to its end, long past the 1.5 s every query and mutation gets.
+    assert elapsed > 1.5 + 1.0
+
+
+# --- the transport inside an operation ----------------------------------------------------------
+
+
+def _pim_transport(server: BackgroundServer, **changes: Any) -> UpstreamTransport:
+    config = pim_config(load_settings({}), emulator_url=f"{server.url}/api/core/v1")
+    return UpstreamTransport(dataclasses.replace(config, **changes))
+
+
+async def test_a_write_cut_by_the_operation_deadline_is_an_unknown_outcome(
+    pim_server: BackgroundServer,
+) -> None:
+    _hang(pim_server)
+    async with _pim_transport(pim_server) as transport:
+        started = time.monotonic()
+        with deadlines.within(1.0), pytest.raises(UpstreamOutcomeUnknown):
+            await transport.request("POST", "/pim/products/persist", content=b"<x/>")
+        elapsed = time.monotonic() - started
+    # Not the 10 s of its timeout: the operation's deadline, less the margin for the answer.
+    assert 1.0 - 0.2 <= elapsed < 1.0 + MARGIN
+    assert pim_server.app.state.log.count() == 1  # sent once, never retried
+
+
+async def test_a_read_the_pace_would_hold_past_the_deadline_is_not_sent(
+    pim_server: BackgroundServer,
+) -> None:
+    # One request per 10 s: the second would wait ~10 s for the pace, past a 1 s deadline.
+    pace = RateLimit(requests=1, per=10.0)
+    limiter = SlidingWindowRateLimiter(pace)
+    async with _pim_transport(pim_server, rate=pace) as transport:
+        transport.limiter = limiter
+        await transport.request("GET", "/pim/classes")
+        started = time.monotonic()
+        with deadlines.within(1.0), pytest.raises(UpstreamTimeout) as caught:
+            await transport.request("GET", "/pim/classes")
+        elapsed = time.monotonic() - started
+    assert "before its deadline" in caught.value.message
+    assert elapsed < 1.0  # refused at once: it could not make the deadline
+    assert pim_server.app.state.log.count() == 1
