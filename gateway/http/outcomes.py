@@ -8,6 +8,9 @@ That one test tells a request error (nothing ran) from an executed operation:
 | --- | --- | --- | --- |
 | executed, with or without errors | 200 | 200, ``next`` events | ``next`` messages |
 | not executed (parse, validation, scope, ...) | 400 or the app error's status | the same status, JSON | one ``error`` message |
+
+Variable coercion errors (``BAD_USER_INPUT``) are request errors like validation errors: their
+code does not pick a status, so ``application/json`` still answers them with 200.
 """
 
 from __future__ import annotations
@@ -47,8 +50,16 @@ def outcome_of(result: ExecutionResult) -> Outcome:
         # An app error raised by a schema extension skips the schema's error formatting.
         if not error.extensions and error.original_error is not None:
             error.extensions = extensions_of(error.original_error) or {}
-    statuses = (http_status_of(e.original_error or e) for e in errors)
+    statuses = (http_status_of(e.original_error or e) for e in errors if _picks_status(e))
     return Outcome(result, executed=False, status=next((s for s in statuses if s), None))
+
+
+def _picks_status(error: GraphQLError) -> bool:
+    """GraphQL's own input errors (variable coercion, too many ids: ``BAD_USER_INPUT`` with no
+    exception behind it) keep the request-error status the audit expects (200 under
+    ``application/json``); an application error raised before execution picks its own."""
+    code = (error.extensions or {}).get("code")
+    return not (error.original_error is None and code == "BAD_USER_INPUT")
 
 
 def status_of(outcome: Outcome, media: str) -> int:

@@ -4,11 +4,22 @@
 
 | limit | setting (default) | counted | ``extensions.code`` |
 | --- | --- | --- | --- |
-| tokens | ``max_tokens`` (5000) | lexical tokens of the document, refused while parsing | ``MAX_TOKENS_LIMIT`` |
+| tokens | ``max_tokens`` (5000) | lexical tokens of the document, refused while lexing | ``MAX_TOKENS_LIMIT`` |
+| repeated fields | ``max_repeated_fields`` (50) | selections of one response path in one selection set, refused while lexing (see ``lexical``) | ``MAX_REPEATED_FIELDS`` |
 | depth | ``max_query_depth`` (15) | deepest field nesting, fragments inlined, introspection (``__schema``...) included | ``MAX_DEPTH_LIMIT`` |
 | aliases | ``max_aliases`` (30) | aliased fields, a fragment's counted once per spread | ``MAX_ALIASES_LIMIT`` |
 | root fields | ``max_root_fields`` (20) | fields of the operation's top selection, through fragments | ``MAX_ROOT_FIELDS_LIMIT`` |
-| cost | ``max_query_cost`` (5000) | estimated upstream work, see ``CostModel`` | ``MAX_COST_LIMIT`` |
+| ids per argument | ``max_ids_per_argument`` (1000) | items in one list-of-scalars argument (``tids: [...]``), literal or variable; the error names the argument | ``BAD_USER_INPUT`` |
+| cost | ``max_query_cost`` (5000) | estimated upstream calls, list arguments and ``first:`` sizes included, see ``CostModel`` | ``MAX_COST_LIMIT`` |
+
+Variables that do not coerce are ``BAD_USER_INPUT`` too (``variables``). Nothing here calls an
+upstream: every refusal comes before execution.
+
+The lexical limits are checked by one regex scan of the text before graphql-core builds the
+AST, so a refusal costs the text up to the offending token. The document-only validation
+errors of each (schema, text, operationName) are kept in an LRU (``validation_cache``): a
+repeated document is validated once, while the limits, which read the variables, are
+checked on every request.
 
 Why not strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` / ``MaxTokensLimiter``: the
 depth limiter skips introspection fields (so ``__schema { types { fields { type { ofType ...``
@@ -28,16 +39,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, cast
 
 from graphql import (
+    ArgumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
+    GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -56,12 +69,15 @@ from graphql import (
     VariableNode,
     get_named_type,
     is_composite_type,
+    is_leaf_type,
     parse,
 )
-from graphql.language import Lexer, Source, TokenKind
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
+from gateway.security.lexical import scan_document
+from gateway.security.validation_cache import ValidationCache
+from gateway.security.variables import VariableErrors
 from gateway.settings import Settings
 
 __all__ = [
@@ -91,7 +107,8 @@ CODES = {
 class CostModel:
     """Estimated upstream calls of an operation: a cost per field, lists multiply.
 
-    ``cost(field) = own + size * cost(its selections)``, summed over the operation, where
+    ``cost(field) = own * batches + pages + size * cost(its selections)``, summed over the
+    operation, where
 
     * ``own`` is ``field_costs["Type.field"]`` if listed, else ``object_cost`` for a field
       returning an object, interface or union and ``leaf_cost`` for a scalar or enum;
@@ -100,15 +117,23 @@ class CostModel:
       Relay connection); else 1 for a field that does not return a list, and for the
       ``edges``/``nodes`` of a ``...Connection`` (already sized by ``first``); else the
       length of the longest list argument (``tids: [...]``); else ``default_list_size``.
-      Capped at ``max_list_size``. Variables are read from the request; a value not given
-      counts as ``default_list_size``.
+      Capped at ``max_list_size`` if set (by default lists are not capped: 20,000 tids are
+      20,000 items). Variables are read from the request; a value not given counts as
+      ``default_list_size``;
+    * ``batches`` is ``ceil(size / batch_size)`` for a field sized by a list argument: its
+      items are fetched ``batch_size`` keys per upstream call (the PIM's ``pim_batch_size``
+      when ``batch_size`` is ``None``), so 20,000 tids are 200 calls; else 1;
+    * ``pages`` is ``ceil(size / batch_size) * page_load_cost`` for a field sized by
+      ``first``/``last``: the page's items are loaded in batches after the query that
+      finds them; else 0.
 
     | query | cost with the defaults |
     | --- | --- |
     | ``{ product(tid: "a") { name } }`` | 1 |
     | ``{ products(tids: ["a", "b", "c"]) { name } }`` | 1 |
+    | ``{ products(tids: [20,000 tids]) { name } }`` | 1 * 200 = 200 |
     | ``{ products(tids: ["a","b","c"]) { variants { name } } }`` | 1 + 3 * 1 = 4 |
-    | ``{ searchProducts(first: 50) { edges { node { variants { name } } } } }`` | 1 + 50 * 3 = 151 |
+    | ``{ searchProducts(first: 50) { edges { node { variants { name } } } } }`` | 1 + 1 + 50 * 3 = 152 |
 
     The schema engineer tunes ``field_costs`` (e.g. ``{"Product.catalogProduct": 2}``).
     """
@@ -117,7 +142,9 @@ class CostModel:
     object_cost: int = 1
     leaf_cost: int = 0
     default_list_size: int = 10
-    max_list_size: int = 100
+    max_list_size: int | None = None
+    batch_size: int | None = None
+    page_load_cost: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +155,7 @@ class OperationLimits:
     max_aliases: int | None = 30
     max_root_fields: int | None = 20
     max_cost: int | None = 5000
+    max_ids_per_argument: int | None = 1000
     cost_model: CostModel = field(default_factory=CostModel)
 
     @classmethod
@@ -139,8 +167,13 @@ class OperationLimits:
             max_aliases=settings.max_aliases,
             max_root_fields=settings.max_root_fields,
             max_cost=settings.max_query_cost,
-            cost_model=cost_model or CostModel(),
+            max_ids_per_argument=settings.max_ids_per_argument,
+            cost_model=_with_batch_size(cost_model or CostModel(), settings.pim_batch_size),
         )
+
+
+def _with_batch_size(model: CostModel, batch_size: int) -> CostModel:
+    return model if model.batch_size is not None else replace(model, batch_size=batch_size)
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -164,8 +197,11 @@ class _Walker:
         model: CostModel,
         variables: Mapping[str, Any],
         depth_cutoff: int,
+        max_ids: int | None = None,
     ) -> None:
         self._schema = schema
+        self._max_ids = max_ids
+        self.too_many_ids: list[GraphQLError] = []
         self._fragments = fragments
         self._model = model
         self._variables = variables
@@ -200,6 +236,7 @@ class _Walker:
         measure = _Measure(depth=1, aliases=1 if node.alias else 0)
         if definition is None:
             return measure  # unknown field: the standard rules report it
+        self._count_ids(node, definition)
         if node.selection_set is not None and depth < self._cutoff:
             inner = self.selection_set(
                 node.selection_set, get_named_type(definition.type), depth + 1
@@ -215,8 +252,34 @@ class _Walker:
         elif node.selection_set is not None:
             measure.depth += 1  # already past the limit; no need to look deeper
         if not name.startswith("__"):
-            measure.cost += self._own_cost(parent, name, definition.type)
+            batches, pages = self._batches(node)
+            measure.cost += self._own_cost(parent, name, definition.type) * batches + pages
         return measure
+
+    def _count_ids(self, node: FieldNode, definition: GraphQLField) -> None:
+        """More items in one list argument than ``max_ids`` is the caller's error."""
+        if self._max_ids is None:
+            return
+        for argument in node.arguments or ():
+            declared = definition.args.get(argument.name.value)
+            if declared is None or not _is_scalar_list(declared.type):
+                continue
+            length = self._length_of(argument.value)
+            if length is not None and length > self._max_ids:
+                self.too_many_ids.append(_too_many_ids(argument, length, self._max_ids))
+
+    def _batches(self, node: FieldNode) -> tuple[int, int]:
+        """``(batches, pages)`` of the cost formula: calls that grow with the keys asked for."""
+        arguments = {arg.name.value: arg.value for arg in node.arguments or ()}
+        batch = self._model.batch_size or 100
+        page = next((arguments[n] for n in ("first", "last") if n in arguments), None)
+        if page is not None:
+            size = self._clamp(self._int_of(page))
+            return 1, -(-size // batch) * self._model.page_load_cost
+        lengths = [n for n in map(self._length_of, arguments.values()) if n is not None]
+        if not lengths:
+            return 1, 0
+        return max(1, -(-self._clamp(max(lengths)) // batch)), 0
 
     def _spread(self, name: str, depth: int) -> _Measure:
         # Depth is relative, so one measure of a fragment serves every spread of it.
@@ -259,7 +322,8 @@ class _Walker:
 
     def _clamp(self, size: int | None) -> int:
         chosen = self._model.default_list_size if size is None else size
-        return max(0, min(chosen, self._model.max_list_size))
+        cap = self._model.max_list_size
+        return max(0, chosen if cap is None else min(chosen, cap))
 
     def _int_of(self, value: ValueNode) -> int | None:
         if isinstance(value, IntValueNode):
@@ -271,10 +335,24 @@ class _Walker:
         if isinstance(value, ListValueNode):
             return len(value.values)
         bound = self._bound(value)
-        return len(bound) if isinstance(bound, list) else None
+        return len(bound) if isinstance(bound, list | tuple) else None
 
     def _bound(self, value: ValueNode) -> object:
         return self._variables.get(value.name.value) if isinstance(value, VariableNode) else None
+
+
+def _is_scalar_list(type_: GraphQLInputType) -> bool:
+    bare = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    return isinstance(bare, GraphQLList) and is_leaf_type(get_named_type(bare))
+
+
+def _too_many_ids(argument: ArgumentNode, length: int, limit: int) -> GraphQLError:
+    name = argument.name.value
+    return GraphQLError(
+        f"Argument '{name}' holds {length} items; at most {limit} are allowed in one argument.",
+        nodes=[argument],
+        extensions={"code": "BAD_USER_INPUT", "argument": name, "limit": limit},
+    )
 
 
 def _is_connection_list(parent: GraphQLNamedType | None, name: str) -> bool:
@@ -323,7 +401,14 @@ def _check_document(
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [op for op in operations if op.name and op.name.value == operation_name]
     cutoff = (limits.max_depth or 10_000) + 1
-    walker = _Walker(context.schema, fragments, limits.cost_model, variables, cutoff)
+    walker = _Walker(
+        context.schema,
+        fragments,
+        limits.cost_model,
+        variables,
+        cutoff,
+        limits.max_ids_per_argument,
+    )
     errors: list[GraphQLError] = []
     for operation in chosen or operations:
         root = context.schema.get_root_type(operation.operation)
@@ -332,7 +417,7 @@ def _check_document(
         except RecursionError:
             measure = _Measure(depth=cutoff)
         errors.extend(_violations(measure, limits, operation))
-    return errors
+    return [*walker.too_many_ids, *errors]
 
 
 def _violations(
@@ -363,17 +448,27 @@ def _violations(
 
 
 class OperationLimitsExtension(SchemaExtension):
-    """Refuses over-limit operations: tokens while parsing, the rest while validating."""
+    """Refuses over-limit operations: tokens, nesting and repeated fields while lexing, the
+    rest while validating; keeps each text's document-only validation errors."""
 
-    def __init__(self, limits: OperationLimits, *, max_tokens: int | None = 5000) -> None:
+    def __init__(
+        self,
+        limits: OperationLimits,
+        *,
+        max_tokens: int | None = 5000,
+        max_repeated_fields: int | None = 50,
+        validations: ValidationCache | None = None,
+    ) -> None:
         self.limits = limits
         self.max_tokens = max_tokens
+        self.max_repeated_fields = max_repeated_fields
+        self.validations = validations
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is None and context.query:
             context.graphql_document = _parse_within_limits(
-                context.query, self.max_tokens, self.limits.max_depth
+                context.query, self.max_tokens, self.limits.max_depth, self.max_repeated_fields
             )
         yield
 
@@ -385,44 +480,46 @@ class OperationLimitsExtension(SchemaExtension):
         context.validation_rules = (*context.validation_rules, rule)
         yield
 
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document, query = context.graphql_document, context.query
+        if (
+            self.validations is not None
+            and context.pre_execution_errors is None  # else already validated (cached document)
+            and document is not None
+            and query
+        ):
+            context.pre_execution_errors = self.validations.validate(
+                context.schema._schema,
+                document,
+                query,
+                context.operation_name,
+                context.validation_rules,
+            )
+        yield
 
-def _parse_within_limits(query: str, max_tokens: int | None, max_depth: int | None) -> Any:
-    """Parse with graphql-core's own token cap; explain a refusal with a coded error.
 
-    Only a failed parse pays for the second, lexical look that tells why it failed.
+def _parse_within_limits(
+    query: str, max_tokens: int | None, max_depth: int | None, max_repeated: int | None
+) -> Any:
+    """One lexical scan refuses what breaks a limit (coded), then graphql-core parses.
+
+    Nesting is not refused by the scan: only the executed operation's depth counts (a
+    GraphiQL document may hold a deeper one). Only a failed parse pays for a second scan
+    that tells whether the nesting was why.
     """
+    refused = scan_document(query, max_tokens=max_tokens, max_depth=None, max_repeated=max_repeated)
+    if refused is not None:
+        raise refused
     try:
         return parse(query, max_tokens=max_tokens)
     except GraphQLError:
-        coded = _lexical_violation(query, max_tokens, max_depth)
-        if coded is not None:
-            raise coded from None
+        deep = scan_document(query, max_tokens=None, max_depth=max_depth, max_repeated=None)
+        if deep is not None:
+            raise deep from None
         raise
     except RecursionError:  # older graphql-core has no nesting guard of its own
         raise _too_deep(max_depth) from None
-
-
-def _lexical_violation(
-    query: str, max_tokens: int | None, max_depth: int | None
-) -> GraphQLError | None:
-    lexer = Lexer(Source(query))
-    tokens = nesting = 0
-    opening = {TokenKind.BRACE_L, TokenKind.PAREN_L, TokenKind.BRACKET_L}
-    closing = {TokenKind.BRACE_R, TokenKind.PAREN_R, TokenKind.BRACKET_R}
-    try:
-        while (kind := lexer.advance().kind) is not TokenKind.EOF:
-            tokens += 1
-            nesting += 1 if kind in opening else -1 if kind in closing else 0
-            if max_tokens is not None and tokens > max_tokens:
-                return GraphQLError(
-                    f"The document has more than {max_tokens} tokens.",
-                    extensions={"code": CODES["tokens"], "limit": max_tokens},
-                )
-            if max_depth is not None and nesting > max_depth:
-                return _too_deep(max_depth)
-    except GraphQLError:
-        return None
-    return None
 
 
 def _too_deep(max_depth: int | None) -> GraphQLError:
@@ -470,7 +567,14 @@ def limit_extensions(
     """
     limits = OperationLimits.from_settings(settings, cost_model=cost_model)
     extensions: list[ExtensionFactory] = [
-        partial(OperationLimitsExtension, limits, max_tokens=settings.max_tokens)
+        partial(
+            OperationLimitsExtension,
+            limits,
+            max_tokens=settings.max_tokens,
+            max_repeated_fields=settings.max_repeated_fields,
+            validations=ValidationCache(),  # one per schema built with these factories
+        ),
+        VariableErrors,
     ]
     if not settings.development_mode:
         extensions.append(HideFieldSuggestions)

@@ -172,14 +172,18 @@ async def test_token_limit() -> None:
         ("{ item { name } }", None, 1),
         ("{ item { parent { name } } }", None, 2),
         ('{ items(ids: ["a", "b", "c"]) { parent { name } } }', None, 1 + 3),
-        ("{ item { children(first: 50) { parent { name } } } }", None, 1 + 1 + 50),
+        # first: sizes the list and its page loads (batches of 100): own + pages + size * inner
+        ("{ item { children(first: 50) { parent { name } } } }", None, 1 + 1 + 1 + 50),
         ("{ item { children { parent { name } } } }", None, 1 + 1 + 10),
-        ("{ item { children(first: 5000) { parent { name } } } }", None, 1 + 1 + 100),
+        # Lists are not capped: 5,000 items cost 5,000.
+        ("{ item { children(first: 5000) { parent { name } } } }", None, 1 + 1 + 50 + 5000),
         (
             "query Q($n: Int) { item { children(first: $n) { parent { name } } } }",
             {"n": 7},
-            1 + 1 + 7,
+            1 + 1 + 1 + 7,
         ),
+        # A list argument is fetched 100 keys per call: 250 ids are 3 calls.
+        ("{ items(ids: [" + '"a",' * 250 + "]) { name } }", None, 3),
         (
             "query Q($ids: [String!]!) { items(ids: $ids) { parent { name } } }",
             {"ids": ["a"] * 4},
@@ -187,7 +191,7 @@ async def test_token_limit() -> None:
         ),
         ("{ __schema { types { name fields { name } } } }", None, 0),
         # A connection is sized by its first; its edges are not multiplied again.
-        ("{ search(first: 50) { edges { node { children { name } } } } }", None, 1 + 50 * 3),
+        ("{ search(first: 50) { edges { node { children { name } } } } }", None, 1 + 1 + 50 * 3),
     ],
 )
 async def test_cost_model(query: str, variables: dict[str, Any] | None, cost: int) -> None:

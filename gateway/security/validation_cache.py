@@ -1,0 +1,122 @@
+"""Validation results kept per document text, so a repeated document is validated once.
+
+``ValidationCache.validate(schema, document, query, operation_name, rules)`` returns what
+``graphql.validate`` with ``rules`` (plus strawberry's two) would, split in two:
+
+| rules | depend on | run |
+| --- | --- | --- |
+| graphql-core's specified rules, strawberry's ``MaybeNull`` and ``OneOf`` | the document alone | once per (schema, text, operationName); later requests get copies of the errors |
+| any other (the operation limits: cost reads the variables) | the request | every request |
+
+Nothing from the request but its text and operation name is part of the key, and no
+per-request rule's errors are kept. Errors are handed out as fresh copies: later steps
+(error codes, hidden suggestions) change errors in place. Texts over ``max_text`` characters
+are not kept (a cached error holds its document), and at most ``size`` texts are.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    TypeInfo,
+    ValidationContext,
+    ValidationRule,
+    Visitor,
+    specified_rules,
+    validate,
+)
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+__all__ = ["ValidationCache"]
+
+# strawberry adds these two to every validation (``validate_document``).
+_STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
+    MaybeNullValidationRule,
+    OneOfInputValidationRule,
+)
+_DOCUMENT_RULES = frozenset((*specified_rules, *_STRAWBERRY_RULES))
+_RULE_BASES = frozenset({ValidationRule, ASTValidationRule, Visitor, object})
+
+_Key = tuple[GraphQLSchema, str, str | None]
+
+
+class ValidationCache:
+    """An LRU of the document-only validation errors, keyed by (schema, text, operationName)."""
+
+    def __init__(self, *, size: int = 512, max_text: int = 100_000) -> None:
+        self.size = size
+        self.max_text = max_text
+        self._errors: OrderedDict[_Key, tuple[GraphQLError, ...]] = OrderedDict()
+        self._lock = threading.Lock()  # execute_sync may run in worker threads
+
+    def __len__(self) -> int:
+        return len(self._errors)
+
+    def validate(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        query: str,
+        operation_name: str | None,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> list[GraphQLError]:
+        """The request's validation errors: its own rules' first, then the document's."""
+        per_request = [r for r in rules if r not in _DOCUMENT_RULES]
+        errors = _run(schema, document, per_request) if per_request else []
+        key: _Key = (schema, query, operation_name)
+        with self._lock:
+            known = self._errors.get(key)
+            if known is not None:
+                self._errors.move_to_end(key)
+        if known is None:
+            document_rules = [r for r in rules if r in _DOCUMENT_RULES]
+            known = tuple(validate(schema, document, [*document_rules, *_STRAWBERRY_RULES]))
+            if len(query) <= self.max_text:
+                self._keep(key, known)
+        return [*errors, *(_copy(e) for e in known)]
+
+    def _keep(self, key: _Key, errors: tuple[GraphQLError, ...]) -> None:
+        with self._lock:
+            self._errors[key] = errors
+            while len(self._errors) > self.size:
+                self._errors.popitem(last=False)
+
+
+def _run(
+    schema: GraphQLSchema, document: DocumentNode, rules: list[type[ASTValidationRule]]
+) -> list[GraphQLError]:
+    if not all(_checks_on_construction(r) for r in rules):
+        return validate(schema, document, rules)
+    # Rules that report everything when built (the limits rule) need no walk.
+    errors: list[GraphQLError] = []
+    context = ValidationContext(schema, document, TypeInfo(schema), errors.append)
+    for rule in rules:
+        rule(context)
+    return errors
+
+
+def _checks_on_construction(rule: type[ASTValidationRule]) -> bool:
+    own = (c for c in rule.__mro__ if c not in _RULE_BASES)
+    return not any(n.startswith(("enter", "leave")) for c in own for n in vars(c))
+
+
+def _copy(error: GraphQLError) -> GraphQLError:
+    extensions: dict[str, Any] | None = dict(error.extensions) if error.extensions else None
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        extensions,
+    )

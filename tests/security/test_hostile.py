@@ -1,0 +1,254 @@
+"""Issue 14's table, for hostile requests that must cost almost nothing: each case is sent over
+HTTP to a production-mode gateway in front of the emulators, and must be refused with its code
+before any upstream call (counted from the emulators' request logs).
+
+| case | expected |
+| --- | --- |
+| 2,400 duplicate fields (9.6 KB), nested and through-fragment variants | ``MAX_REPEATED_FIELDS`` while lexing: no validation error at all |
+| ``products(tids:)`` with 20,000 tids as a variable, 4,000 as a literal | ``BAD_USER_INPUT`` naming ``tids``, 0 PIM calls (20,000 as a literal: ``MAX_TOKENS_LIMIT``) |
+| 1,000 tids | answered, with 10 PIM calls (100 per call) |
+| 20 root ``classificationNode { products(first: 100) }`` over the cost limit | ``MAX_COST_LIMIT``, 0 calls |
+| tids over the cost limit, literal or variable | ``MAX_COST_LIMIT``, 0 calls; under it, answered |
+| the same text, different variables | the cached validation does not keep the per-request limits |
+| ``commerceProduct(id: "")`` / ``"a/b"`` | a validation error naming the argument |
+| ``copyProduct(newTid: "A\\u000eB")`` | ``BAD_USER_INPUT``, 0 calls |
+| a syntax error | ``GRAPHQL_PARSE_FAILED`` |
+| variables that do not coerce | ``BAD_USER_INPUT``, HTTP 200 (``application/json``) / 400 (``graphql-response+json``) |
+
+Deadlines and slow clients have their own tests (``tests/security/test_hostile_inputs.py``
+and the transport's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import WRITER_KEY, GatewayStack, start_stack
+
+NO_CALLS = {"pim": 0, "omnicommerce": 0, "citrusad": 0}
+NODE = "/Standard/Bekleidung"  # a node of the PIM emulator's demo tree
+
+
+def _stack(tmp_path: Path, **environ: str) -> Iterator[GatewayStack]:
+    running = start_stack(
+        {
+            "GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3"),
+            "GATEWAY_DEVELOPMENT_MODE": "false",
+            **environ,
+        }
+    )
+    try:
+        yield running
+    finally:
+        for server in (running.gateway, running.pim, running.omnicommerce, running.citrusad):
+            server.stop()
+
+
+@pytest.fixture
+def prod(tmp_path: Path) -> Iterator[GatewayStack]:
+    """Production mode with the default limits."""
+    yield from _stack(tmp_path)
+
+
+@pytest.fixture
+def tight(tmp_path: Path) -> Iterator[GatewayStack]:
+    """Production mode with a cost limit of 20 estimated upstream calls."""
+    yield from _stack(tmp_path, GATEWAY_MAX_QUERY_COST="20")
+
+
+def _refused(
+    stack: GatewayStack, query: str, variables: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    stack.clear_logs()
+    body = stack.query(query, variables)
+    assert body.get("data") is None, body
+    assert stack.upstream_calls() == NO_CALLS
+    errors: list[dict[str, Any]] = body["errors"]
+    return errors
+
+
+def _codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in errors]
+
+
+def _tids(count: int) -> list[str]:
+    return [f"T-{i}" for i in range(count)]
+
+
+def _literal(tids: list[str]) -> str:
+    return "[" + ",".join(f'"{t}"' for t in tids) + "]"
+
+
+# --- validation CPU: refused while lexing ------------------------------------------------------
+
+REPEATED = [
+    pytest.param('{ product(tid: "x") { ' + "tid " * 2400 + "} }", "product.tid", id="flat-2400"),
+    pytest.param(
+        '{ product(tid: "x") { ' + ("variants { " + "tid " * 50 + "} ") * 50 + "} }",
+        "product.variants.tid",
+        id="nested-50x50",
+    ),
+    pytest.param(
+        '{ product(tid: "x") { '
+        + " ".join(f"...F{i}" for i in range(40))
+        + " } } "
+        + " ".join(f"fragment F{i} on Product {{ {'tid ' * 30}}}" for i in range(40)),
+        "tid",
+        id="fragments-40x30",
+    ),
+    pytest.param(
+        '{ product(tid: "x") { ' + "... on Product { tid } " * 400 + "} }",
+        "product.tid",
+        id="inline-fragments-400",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "field"), REPEATED)
+def test_repeated_fields_are_refused_before_validation(
+    prod: GatewayStack, query: str, field: str
+) -> None:
+    (error,) = _refused(prod, query)
+    # Only the lexical refusal: had validation run, its errors (GRAPHQL_VALIDATION_FAILED,
+    # "Validation aborted.") would be here too.
+    assert error["extensions"]["code"] == "MAX_REPEATED_FIELDS", error
+    assert error["extensions"]["limit"] == 50
+    assert field in error["extensions"]["field"]
+
+
+def test_fifty_repeats_still_run(prod: GatewayStack) -> None:
+    body = prod.query('{ product(tid: "DEMO-0001") { ' + "tid " * 50 + "} }")
+    assert "errors" not in body, body
+    assert body["data"]["product"]["tid"] == "DEMO-0001"
+
+
+# --- list fan-out --------------------------------------------------------------------------
+
+
+def test_twenty_thousand_tids_are_bad_user_input_before_any_call(prod: GatewayStack) -> None:
+    variable = _refused(
+        prod, "query ($t: [String!]!) { products(tids: $t) { tid } }", {"t": _tids(20_000)}
+    )
+    # As a literal, 20,000 tids are over the token limit; 4,000 fit in it.
+    literal = _refused(prod, "{ products(tids: " + _literal(_tids(4_000)) + ") { tid } }")
+    for errors, count in ((variable, 20_000), (literal, 4_000)):
+        (error,) = errors
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "tids", "limit": 1000}
+        assert "'tids'" in error["message"] and str(count) in error["message"]
+    too_long = _refused(prod, "{ products(tids: " + _literal(_tids(20_000)) + ") { tid } }")
+    assert _codes(too_long) == ["MAX_TOKENS_LIMIT"]
+
+
+def test_a_thousand_tids_are_answered_a_hundred_per_call(prod: GatewayStack) -> None:
+    prod.clear_logs()
+    body = prod.query("{ products(tids: " + _literal(_tids(1000)) + ") { tid } }")
+    assert "errors" not in body, body
+    assert len(body["data"]["products"]) == 1000
+    assert prod.pim.app.state.log.count() == 10
+
+
+def test_twenty_pages_of_a_hundred_are_over_the_cost_limit(tight: GatewayStack) -> None:
+    # Each root: the node (1), its products query (1), its page of 100 loaded (1) = 60 > 20.
+    roots = [
+        f'n{i}: classificationNode(path: "{NODE}") {{ products(first: 100) {{ totalCount }} }}'
+        for i in range(20)
+    ]
+    (error,) = _refused(tight, "{ " + " ".join(roots) + " }")
+    assert error["extensions"] == {"code": "MAX_COST_LIMIT", "limit": 20}
+    # Six of them (18) are within it, and run.
+    tight.clear_logs()
+    body = tight.query("{ " + " ".join(roots[:6]) + " }")
+    assert "errors" not in body, body
+    assert tight.upstream_calls()["pim"] > 0
+
+
+@pytest.mark.parametrize("as_variable", [False, True], ids=["literal", "variable"])
+def test_the_cost_counts_ids_per_pim_call(tight: GatewayStack, as_variable: bool) -> None:
+    # ceil(ids / 100) calls per argument: 2,100 ids are 10 + 10 + 1 = 21 > 20.
+    def query(count: int) -> tuple[str, dict[str, Any] | None]:
+        parts = [_tids(count)[i : i + 1000] for i in range(0, count, 1000)]
+        if as_variable:
+            head = ", ".join(f"$t{i}: [String!]!" for i in range(len(parts)))
+            body = " ".join(f"p{i}: products(tids: $t{i}) {{ tid }}" for i in range(len(parts)))
+            return f"query ({head}) {{ {body} }}", {f"t{i}": p for i, p in enumerate(parts)}
+        body = " ".join(
+            f"p{i}: products(tids: {_literal(p)}) {{ tid }}" for i, p in enumerate(parts)
+        )
+        return "{ " + body + " }", None
+
+    (error,) = _refused(tight, *query(2_100))
+    assert error["extensions"] == {"code": "MAX_COST_LIMIT", "limit": 20}
+    tight.clear_logs()
+    body = tight.query(*query(1_900))
+    assert "errors" not in body, body
+    assert tight.pim.app.state.log.count() == 19
+
+
+def test_cached_validation_keeps_no_variables(prod: GatewayStack) -> None:
+    # One text, three requests: its validation is kept, the per-request ids cap is not.
+    text = "query ($t: [String!]!) { products(tids: $t) { tid } }"
+    assert "errors" not in prod.query(text, {"t": _tids(3)})
+    (error,) = _refused(prod, text, {"t": _tids(1001)})
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    body = prod.query(text, {"t": _tids(2)})
+    assert "errors" not in body and len(body["data"]["products"]) == 2
+
+
+def test_a_repeated_invalid_document_answers_the_same(prod: GatewayStack) -> None:
+    text = '{ product(tid: "x") { nope tid(x: 1) } }'
+    first, second = _refused(prod, text), _refused(prod, text)
+    assert first == second
+    assert set(_codes(first)) == {"GRAPHQL_VALIDATION_FAILED"} and len(first) == 2
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", "a/b"])
+def test_a_bad_literal_is_a_validation_error_naming_the_argument(
+    prod: GatewayStack, value: str
+) -> None:
+    (error,) = _refused(prod, f'{{ commerceProduct(id: "{value}") {{ id }} }}')
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["extensions"]["argument"] == "id"
+
+
+def test_a_control_character_for_the_xml_is_bad_user_input(prod: GatewayStack) -> None:
+    prod.clear_logs()
+    body = prod.query('mutation { copyProduct(tid: "P-1", newTid: "A\\u000eB") { __typename } }')
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert prod.upstream_calls() == NO_CALLS
+
+
+def test_a_syntax_error_is_parse_failed(prod: GatewayStack) -> None:
+    assert _codes(_refused(prod, "{ product(")) == ["GRAPHQL_PARSE_FAILED"]
+
+
+VARIABLES = [
+    pytest.param("query ($n: Int!) { searchProducts(first: $n) { totalCount } }", {"n": "x"}),
+    pytest.param("query ($n: Int!) { searchProducts(first: $n) { totalCount } }", {}),
+    pytest.param(
+        "query ($id: CommerceProductId!) { commerceProduct(id: $id) { id } }", {"id": "a/b"}
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "variables"), VARIABLES)
+def test_variables_that_do_not_coerce_are_bad_user_input(
+    prod: GatewayStack, query: str, variables: dict[str, Any]
+) -> None:
+    assert _codes(_refused(prod, query, variables)) == ["BAD_USER_INPUT"]
+    for accept, status in (("application/json", 200), ("application/graphql-response+json", 400)):
+        answer = httpx.post(
+            prod.url,
+            json={"query": query, "variables": variables},
+            headers={"X-API-Key": WRITER_KEY, "Accept": accept},
+        )
+        assert answer.status_code == status, (accept, answer.text)
+        assert _codes(answer.json()["errors"]) == ["BAD_USER_INPUT"]
