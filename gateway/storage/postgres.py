@@ -37,7 +37,7 @@ _MIGRATION_LOCK = 0x636174616C6F6777
 class PostgresDatabase(Database):
     dialect = POSTGRES
 
-    def __init__(self, url: str, *, max_connections: int = 4) -> None:
+    def __init__(self, url: str, *, max_connections: int = 8) -> None:
         self.url = url
         self._pool = ConnectionPool(
             url,
@@ -45,6 +45,9 @@ class PostgresDatabase(Database):
             max_size=max_connections,
             kwargs={"autocommit": True},
             check=ConnectionPool.check_connection,
+            # A caller waits this long for a connection while the server is away, then
+            # fails: the event loop may be the one waiting (see ``gateway/storage/base.py``).
+            timeout=5.0,
             open=False,
             name="gateway-store",
         )

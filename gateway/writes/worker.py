@@ -242,12 +242,16 @@ class WritePool:
         return chunk
 
     async def _with_store(self, call: Callable[[], T], *, until_stopping: bool = False) -> T | None:
-        """``call()``, tried again while the store cannot be reached: until it answers, or
-        (``until_stopping``) until this process stops (then None)."""
+        """``call()`` in a thread (a store across the network must not stall the event
+        loop), tried again while the store cannot be reached: until it answers, or
+        (``until_stopping``) until this process stops (then None).
+
+        ``mark_sending`` alone stays on the loop: it runs between a rate slot and the
+        request leaving, where a thread hop would shift when the request arrives."""
         delay = self.poll_seconds
         while True:
             try:
-                return call()
+                return await asyncio.to_thread(call)
             except Exception as exc:
                 first_line = (str(exc).splitlines() or [""])[0]
                 log.warning(
@@ -308,7 +312,7 @@ class WritePool:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
             try:
-                self.store.renew(self.owner, self.lease_seconds)
+                await asyncio.to_thread(self.store.renew, self.owner, self.lease_seconds)
             except Exception:
                 log.exception("write workers: could not renew leases")
 
