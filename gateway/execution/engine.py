@@ -11,7 +11,7 @@ before, and only the execution of the operation itself changes.
 | a schema extension wraps resolvers (``resolve`` middleware) | normal |
 | unknown operation, variables that don't coerce | normal (graphql-core reports them) |
 | no plan (see ``plan.py``) | normal |
-| planned | fast; on ``Restart`` again on the normal path with the same loaders |
+| planned | fast; on ``Restart`` again on the normal path with the same loaders, the field that failed answered with its error again, not called again |
 | a bug in the fast path itself | logged, then the normal path |
 
 Deadline: in a running event loop, with ``operation_deadline_seconds`` in the context's
@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,9 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     GraphQLError,
+    GraphQLResolveInfo,
     GraphQLSchema,
+    MiddlewareManager,
 )
 from graphql.execution import Executor
 from graphql.pyutils import AbortController
@@ -57,6 +59,8 @@ log = logging.getLogger("gateway.execution")
 _SETTLE_SECONDS = 0.5
 
 ExecuteFunction = Callable[..., Any]
+# The fast run's failed non-null fields (response path -> error), for the normal rerun.
+Failed = Mapping[tuple[str | int, ...], Exception]
 
 
 @dataclass(slots=True)
@@ -154,7 +158,11 @@ class FastExecution:
             self.stats.normal += 1
             return normal(schema, document, *args, **kwargs)
         plan, executor = started
-        return self._run(plan, executor, lambda: normal(schema, document, *args, **kwargs))
+
+        def rerun(failed: Failed) -> Any:
+            return normal(schema, document, *args, **_replaying(kwargs, failed))
+
+        return self._run(plan, executor, rerun)
 
     def _start(
         self, schema: GraphQLSchema, document: DocumentNode, *args: Any, **kwargs: Any
@@ -183,7 +191,7 @@ class FastExecution:
         self,
         plan: OperationPlan,
         executor: Executor[Any],
-        normal: Callable[[], Awaitable[ExecutionResult] | ExecutionResult],
+        normal: Callable[[Failed], Awaitable[ExecutionResult] | ExecutionResult],
     ) -> ExecutionResult:
         run = Run(self._schema, executor.context_value, executor.variable_values)
         try:
@@ -197,7 +205,7 @@ class FastExecution:
             self.stats.fast += 1
             return ExecutionResult(data, run.errors or None)
         await run.settle()
-        return await await_maybe(normal())
+        return await await_maybe(normal(run.failed))
 
 
 def _in_event_loop() -> bool:
@@ -225,3 +233,20 @@ async def _partial(aborted: AbortedGraphQLExecutionError, late: Exception) -> Ex
 
 def _timed_out(late: Exception) -> ExecutionResult:
     return ExecutionResult(None, [GraphQLError(str(late), original_error=late)])
+
+
+def _replaying(kwargs: dict[str, Any], failed: Failed) -> dict[str, Any]:
+    """graphql-core's arguments, with a middleware answering ``failed`` fields with their error."""
+    if not failed:
+        return kwargs
+    existing = getattr(kwargs.get("middleware"), "middlewares", None) or ()
+
+    def replay(
+        resolve: Callable[..., Any], root: Any, info: GraphQLResolveInfo[Any], **args: Any
+    ) -> Any:
+        error = failed.get(tuple(info.path.as_list()))
+        if error is not None:
+            raise error
+        return resolve(root, info, **args)
+
+    return {**kwargs, "middleware": MiddlewareManager(*existing, replay)}

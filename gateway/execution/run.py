@@ -19,7 +19,10 @@ result. Anything whose exact answer needs graphql-core's own completion raises `
 instead and the operation runs again on the normal path: a null or error where the type is
 non-null (propagation to the parent), a value its type can't serialize, an object of an
 unexpected type, argument values that fail to coerce. The per-request loaders keep what
-the fast run loaded, so the rerun costs no second upstream call for it.
+the fast run loaded, so the rerun costs no second upstream call for it; a field whose error
+caused the restart is kept in ``failed`` (by response path), and the rerun answers it with
+that same error instead of calling its resolver again (a resolver that calls an upstream
+without a loader would otherwise cost a hung upstream its deadline twice).
 
 Deadline: ``execute(plan, root, deadline=...)`` (loop time) stops waiting when it passes: every
 field still in flight is cancelled and answers null with the operation's UPSTREAM_TIMEOUT
@@ -68,7 +71,16 @@ def path_list(path: Path) -> list[str | int]:
 class Run:
     """One execution of a plan for one request."""
 
-    __slots__ = ("_inflight", "_seq", "context", "errors", "info", "schema", "variables")
+    __slots__ = (
+        "_inflight",
+        "_seq",
+        "context",
+        "errors",
+        "failed",
+        "info",
+        "schema",
+        "variables",
+    )
 
     def __init__(self, schema: strawberry.Schema, context: Any, variables: VariableValues) -> None:
         self.schema = schema
@@ -76,6 +88,8 @@ class Run:
         self.info = FastInfo(context)
         self.variables = variables
         self.errors: list[GraphQLError] = []
+        # The error of a non-null field that made the run restart, by its response path.
+        self.failed: dict[tuple[str | int, ...], Exception] = {}
         self._inflight: dict[asyncio.Future[Any], tuple[int, Finish, Expire]] = {}
         self._seq = 0
 
@@ -348,6 +362,8 @@ class Run:
     def _null(self, f: FieldPlan, value: Any, parent: Path) -> None:
         """A null here: an error for an exception; non-null types propagate (normal path)."""
         if not f.nullable:
+            if isinstance(value, Exception):
+                self.failed[tuple(path_list((parent, f.key)))] = value
             raise Restart
         if isinstance(value, Exception):
             self.errors.append(located_error(value, f.nodes, path_list((parent, f.key))))
