@@ -21,8 +21,8 @@ Deadlines: a read's attempts, pacing waits, backoffs and retries together take a
 config's ``deadline`` (each attempt gets ``min(timeout, time left)``; a retry whose backoff
 would leave no time for it is not made), so a hung upstream costs a read ``deadline``, not
 ``attempts x timeout``. Inside a GraphQL operation every call, write or read, also ends
-``deadlines.ANSWER_MARGIN`` before the operation's deadline (``gateway.deadlines``): its connection is
-closed and the field answers UPSTREAM_TIMEOUT while there is still time to send the answer.
+``ANSWER_MARGIN`` before the operation's deadline (both in ``gateway.deadlines``): its
+connection is closed and the field answers UPSTREAM_TIMEOUT while the answer can still go.
 
 ``last_outcome`` keeps the latest attempt's ending (endpoint, status or failure, when): the
 only evidence readiness has about an upstream it must not call, such as OMNICOMMERCE, which
@@ -531,8 +531,8 @@ def _within(decision: bool | float, number: int, cfg: UpstreamConfig, left: floa
     if decision is False:
         return False
     if decision is True:
-        wait = min(cfg.backoff_max, cfg.backoff_initial * 2 ** (number - 1))
-        wait += random.uniform(0.0, cfg.backoff_jitter)
+        jitter = random.uniform(0.0, cfg.backoff_jitter)
+        wait = min(cfg.backoff_max, cfg.backoff_initial * 2 ** (number - 1) + jitter)
     else:
         wait = float(decision)
     return wait if wait + _MIN_ATTEMPT_SECONDS < left else False
