@@ -174,6 +174,9 @@ def gateway_env(
             "GATEWAY_CACHE_ENABLED": "true" if cache else "false",
             "GATEWAY_DATABASE": str(database),
             "GATEWAY_API_KEYS": f"{api_key_hash}:read+write:bench",
+            # The bulk write waits for 10,000 items (20 s at 500 items/s): past the default
+            # operation deadline (15 s) its answer would be the job still running.
+            "GATEWAY_OPERATION_DEADLINE_SECONDS": "120",
         }
     )
     return env
