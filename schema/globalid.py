@@ -9,16 +9,22 @@
 | AttributeDefinition | tid | ``AttributeDefinition:gtin`` |
 | CatalogProduct | catalogId and gtin | ``CatalogProduct:628d.../4000000000013`` |
 | CommerceProduct | id | ``CommerceProduct:A1000`` |
+
+A numeric key is 1 to 18 ASCII digits (``int_key``); any other names no entity.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from gateway.errors import BadUserInput
 
-__all__ = ["decode_global_id", "encode_global_id"]
+__all__ = ["decode_global_id", "encode_global_id", "int_key"]
+
+# ``str.isdigit`` is no guard for ``int``: it takes "²", and ``int`` refuses over 4,300 digits.
+_INT_KEY = re.compile(r"[0-9]{1,18}")
 
 
 def encode_global_id(type_name: str, *parts: object) -> str:
@@ -37,3 +43,8 @@ def decode_global_id(value: str) -> tuple[str, list[str]]:
     if not sep or not type_name or not key:
         raise BadUserInput("not a valid node id", item=value[:80])
     return type_name, key.split("/")
+
+
+def int_key(part: str) -> int | None:
+    """A key part as the upstream's numeric id; None when it cannot be one."""
+    return int(part) if _INT_KEY.fullmatch(part) else None

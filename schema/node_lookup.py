@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.observability.request_stats import not_cacheable
-from schema.globalid import decode_global_id
+from schema.globalid import decode_global_id, int_key
 from schema.info import Info
+from schema.scalars import is_valid_commerce_id
 from schema.types.catalog import CatalogProduct
 from schema.types.classifications import (
     Attribute,
@@ -21,10 +22,6 @@ from schema.types.products import Article, Product, Variant
 __all__ = ["resolve_node"]
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 async def resolve_node(info: Info, global_id: str) -> Node | None:
     type_name, parts = decode_global_id(global_id)
     loaders = info.context.loaders
@@ -32,10 +29,10 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name in ("Product", "Article", "Variant"):
         rec = await loaders.product_by_tid.load(parts[0])
         return _product_item(rec, type_name, parts) if rec else None
-    if type_name == "ClassificationNode" and (node_id := _int(parts[0])) is not None:
+    if type_name == "ClassificationNode" and (node_id := int_key(parts[0])) is not None:
         rec = await loaders.node_by_id.load(node_id)
         return ClassificationNode.from_record(rec) if rec else None
-    if type_name == "Attribute" and (attr_id := _int(parts[0])) is not None:
+    if type_name == "Attribute" and (attr_id := int_key(parts[0])) is not None:
         rec = await loaders.attribute_by_id.load(attr_id)
         return Attribute.from_record(rec) if rec else None
     if type_name == "AttributeDefinition":
@@ -47,7 +44,7 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     if type_name == "CatalogProduct" and len(parts) == 2:
         rec = await loaders.catalog_product.load((parts[0], parts[1]))
         return CatalogProduct.from_record(rec) if rec else None
-    if type_name == "CommerceProduct" and len(parts) == 1:
+    if type_name == "CommerceProduct" and len(parts) == 1 and is_valid_commerce_id(parts[0]):
         not_cacheable()  # write jobs change the record behind any mutation
         rec = info.context.runtime.readmodel.get(parts[0])
         return CommerceProduct.from_record(rec) if rec else None

@@ -15,6 +15,7 @@ from schema.types.jobs import (
     WriteJob,
     WriteJobConnection,
     WriteJobState,
+    is_job_id,
     job_after,
     job_cursor,
 )
@@ -30,7 +31,7 @@ class JobQuery:
     )
     def write_job(self, info: Info, id: strawberry.ID) -> WriteJob | None:
         not_cacheable()
-        job = info.context.runtime.jobs.get(str(id))
+        job = info.context.runtime.jobs.get(str(id)) if is_job_id(str(id)) else None
         return WriteJob.from_job(job) if job else None
 
     @strawberry.field(

@@ -8,7 +8,7 @@ import strawberry
 
 from gateway.errors import BadUserInput
 from schema.info import Info
-from schema.types.jobs import NeedsWriteScope, WriteJob
+from schema.types.jobs import NeedsWriteScope, WriteJob, is_job_id
 
 __all__ = ["JobSubscription"]
 
@@ -30,7 +30,7 @@ class JobSubscription:
         runtime = info.context.runtime
         last: object = None
         while True:
-            job = runtime.jobs.get(str(id))
+            job = runtime.jobs.get(str(id)) if is_job_id(str(id)) else None
             if job is None:
                 raise BadUserInput("there is no write job with this id", item=str(id)[:64])
             seen = (job.state, job.counts)

@@ -8,7 +8,7 @@ import strawberry
 from gateway.settings import Settings
 from gateway.writes.submit import JobSubmitter
 from schema.info import Info
-from schema.types.jobs import NeedsWriteScope, WriteJob, WriteMode
+from schema.types.jobs import NeedsWriteScope, WriteJob, WriteMode, is_job_id
 
 __all__ = ["JobMutation", "submitter", "waits"]
 
@@ -39,7 +39,7 @@ class JobMutation:
         "on the wire end as the upstream answers. Null if there is no such job.",
     )
     def cancel_write_job(self, info: Info, id: strawberry.ID) -> WriteJob | None:
-        job = info.context.runtime.jobs.cancel(str(id))
+        job = info.context.runtime.jobs.cancel(str(id)) if is_job_id(str(id)) else None
         if job is None:
             return None
         info.context.runtime.writes.events.notify()

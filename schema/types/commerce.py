@@ -20,7 +20,7 @@ from gateway.writes.omnicommerce import CommerceWriteReport
 from schema.cursors import decode_cursor, encode_cursor
 from schema.globalid import encode_global_id
 from schema.info import Info
-from schema.scalars import CommerceProductId
+from schema.scalars import CommerceProductId, is_valid_commerce_id
 from schema.types.connections import PageInfo
 from schema.types.jobs import WriteJob
 from schema.types.node import Node
@@ -165,7 +165,7 @@ def _cursor(product_id: str) -> str:
 
 
 def _after(cursor: str | None) -> str | None:
-    return decode_cursor(cursor, "commerce")
+    return decode_cursor(cursor, "commerce", is_valid_commerce_id)
 
 
 def commerce_products(

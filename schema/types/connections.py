@@ -15,7 +15,7 @@ import strawberry
 
 from gateway.cache import CacheRef
 from gateway.errors import BadUserInput
-from schema.cursors import decode_cursor, encode_cursor
+from schema.cursors import decode_index, encode_cursor
 from schema.info import Info
 from schema.types.products import Product
 
@@ -54,12 +54,8 @@ def _cursor(offset: int) -> str:
 
 
 def _offset(cursor: str | None) -> int:
-    value = decode_cursor(cursor, "offset")
-    if value is None:
-        return 0
-    if not value.isdigit():
-        raise BadUserInput("not a valid cursor", item=(cursor or "")[:80])
-    return int(value) + 1
+    index = decode_index(cursor, "offset")
+    return 0 if index is None else index + 1
 
 
 async def search_products(

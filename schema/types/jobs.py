@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 
 from gateway.errors import BadUserInput, Forbidden
 from gateway.writes import jobs as store
-from schema.cursors import decode_cursor, encode_cursor
+from schema.cursors import decode_cursor, decode_index, encode_cursor
 from schema.info import Info
 from schema.types.connections import PageInfo
 
@@ -34,6 +34,7 @@ __all__ = [
     "WriteJobRecovery",
     "WriteJobState",
     "WriteMode",
+    "is_job_id",
     "job_after",
     "job_cursor",
 ]
@@ -254,8 +255,14 @@ def job_cursor(job_id: str) -> str:
     return encode_cursor("job", job_id)
 
 
+def is_job_id(value: str) -> bool:
+    """Whether ``value`` could name a job: the store's ids are printable ASCII (uuid hex).
+    Anything else names no job and must not reach the store: PostgreSQL text cannot hold NUL."""
+    return 0 < len(value) <= 64 and value.isascii() and value.isprintable()
+
+
 def job_after(cursor: str | None) -> str | None:
-    return decode_cursor(cursor, "job")
+    return decode_cursor(cursor, "job", is_job_id)
 
 
 def _item_cursor(index: int) -> str:
@@ -263,9 +270,4 @@ def _item_cursor(index: int) -> str:
 
 
 def _item_after(cursor: str | None) -> int | None:
-    value = decode_cursor(cursor, "item")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise BadUserInput("not a valid cursor", item=(cursor or "")[:80])
-    return int(value)
+    return decode_index(cursor, "item")
