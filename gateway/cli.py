@@ -1,11 +1,19 @@
-"""The ``gateway`` command line: serve, worker, migrate, emulate, schema, publish."""
+"""The ``gateway`` command line: serve, worker, migrate, emulate, schema, check, key, publish.
+
+A start-up mistake (``gateway.startup``: a setting, a port in use, an extension, an
+unreachable database) is one line on stderr and exit code 2; anything else is a bug and
+keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import version as distribution_version
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -13,7 +21,28 @@ from gateway.settings import Settings, SettingsError, load_settings
 
 __all__ = ["app"]
 
+DISTRIBUTION = "catalog-gateway"
+
 app = typer.Typer(help="catalog-gateway: one GraphQL endpoint over PIM, OMNICOMMERCE and CitrusAd.")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"gateway {distribution_version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """catalog-gateway: one GraphQL endpoint over PIM, OMNICOMMERCE and CitrusAd."""
+
 
 ConfigOption = Annotated[
     str | None, typer.Option("--config", "-c", help="TOML settings file (else GATEWAY_CONFIG).")
@@ -24,8 +53,24 @@ def _settings(config: str | None) -> Settings:
     try:
         return load_settings(os.environ, config)
     except SettingsError as exc:
-        typer.echo(f"gateway: {exc}", err=True)
-        raise typer.Exit(2) from None
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    # One line whatever the message holds (an extension's SyntaxError spans several).
+    typer.echo("gateway: " + " ".join(str(exc).split()), err=True)
+    raise typer.Exit(2) from None
+
+
+@contextmanager
+def _startup_mistakes() -> Iterator[None]:
+    """Tell the errors of ``gateway.startup.STARTUP_ERRORS`` in one line, exit code 2."""
+    from gateway.startup import STARTUP_ERRORS
+
+    try:
+        yield
+    except STARTUP_ERRORS as exc:
+        _fail(exc)
 
 
 def _logging(level: str = "INFO") -> None:
@@ -37,38 +82,47 @@ def _logging(level: str = "INFO") -> None:
 @app.command()
 def serve(config: ConfigOption = None) -> None:
     """Serve the gateway; upstreams without a URL are served by built-in emulators."""
-    from gateway.runner import serve_gateway
+    settings = _settings(config)  # before the heavy imports below, so its mistakes are told fast
+    with _startup_mistakes():
+        from gateway.runner import serve_gateway
+        from gateway.startup import reach_database
 
-    settings = _settings(config)
-    _logging(settings.log_level)
-    asyncio.run(serve_gateway(settings))
+        reach_database(settings.database)
+        _logging(settings.log_level)
+        asyncio.run(serve_gateway(settings))
 
 
 @app.command()
 def worker(config: ConfigOption = None) -> None:
     """Run write jobs only (no HTTP), beside `gateway serve` processes on the same database."""
-    from gateway.runner import run_worker
-
     settings = _settings(config)
-    if settings.emulated_upstreams:
-        names = ", ".join(settings.emulated_upstreams)
-        typer.echo(
-            f"gateway worker: set the URL of every upstream ({names} unset): built-in emulators "
-            "live inside `gateway serve` and cannot be reached from another process",
-            err=True,
-        )
-        raise typer.Exit(2)
-    _logging(settings.log_level)
-    asyncio.run(run_worker(settings))
+    with _startup_mistakes():
+        from gateway.runner import run_worker
+        from gateway.startup import reach_database
+
+        if settings.emulated_upstreams:
+            names = ", ".join(settings.emulated_upstreams)
+            typer.echo(
+                f"gateway worker: set the URL of every upstream ({names} unset): built-in "
+                "emulators live inside `gateway serve` and cannot be reached from another process",
+                err=True,
+            )
+            raise typer.Exit(2)
+        reach_database(settings.database)
+        _logging(settings.log_level)
+        asyncio.run(run_worker(settings))
 
 
 @app.command()
 def migrate(config: ConfigOption = None) -> None:
     """Bring the gateway's database (SQLite file or PostgreSQL) to the current schema version."""
-    from gateway.storage import Database
+    with _startup_mistakes():
+        from gateway.startup import reach_database
+        from gateway.storage import Database
 
-    settings = _settings(config)
-    database = Database(settings.database)
+        settings = _settings(config)
+        reach_database(settings.database)
+        database = Database(settings.database)
     try:
         done = ", ".join(map(str, database.applied)) or "none needed"
         typer.echo(f"{database.describe()}: schema version {database.version} (ran: {done})")
@@ -84,25 +138,75 @@ def emulate(
     citrusad_port: Annotated[int, typer.Option(help="CitrusAd emulator port.")] = 8103,
 ) -> None:
     """Serve the three upstream emulators alone, seeded with the demo data."""
-    from gateway.runner import serve_emulators
+    with _startup_mistakes():
+        from gateway.runner import serve_emulators
 
-    _logging()
-    ports = {"pim": pim_port, "omnicommerce": omnicommerce_port, "citrusad": citrusad_port}
-    asyncio.run(serve_emulators(host, ports))
+        _logging()
+        ports = {"pim": pim_port, "omnicommerce": omnicommerce_port, "citrusad": citrusad_port}
+        asyncio.run(serve_emulators(host, ports))
 
 
 @app.command()
 def schema(config: ConfigOption = None) -> None:
     """Print the GraphQL schema (SDL), with the fields of GATEWAY_EXTENSIONS if set."""
-    from gateway.extensions import ExtensionError, load_extensions
-    from schema import build_schema
+    with _startup_mistakes():
+        from gateway.extensions import load_extensions
+        from schema import build_schema
 
-    try:
         registry = load_extensions(_settings(config).extensions)
-    except ExtensionError as exc:
-        typer.echo(f"gateway: {exc}", err=True)
-        raise typer.Exit(2) from None
-    sys.stdout.write(str(build_schema(registry=registry)) + "\n")
+        sdl = str(build_schema(registry=registry))
+    sys.stdout.write(sdl + "\n")
+
+
+@app.command()
+def check(
+    config: ConfigOption = None,
+    timeout: Annotated[float, typer.Option(help="Seconds each upstream has to answer.")] = 5.0,
+) -> None:
+    """Validate the settings and reach the database and each upstream: one line each; exit
+    code 0 when all are ok, 1 when one failed, 2 for a settings mistake."""
+    with _startup_mistakes():
+        from gateway.preflight import check as run_check
+
+        settings = _settings(config)
+        _logging("ERROR")  # the lines below say what matters; warnings would repeat them
+        findings = asyncio.run(run_check(settings, probe_seconds=timeout))
+    for finding in findings:
+        typer.echo(str(finding))
+    raise typer.Exit(0 if all(finding.ok for finding in findings) else 1)
+
+
+@app.command()
+def key(
+    scopes: Annotated[
+        str, typer.Option(help="read, write or read+write: what the key's holder may do.")
+    ] = "read",
+    subject: Annotated[
+        str | None,
+        typer.Option(help="Who holds the key, as logs and jobs name it (else api-key:<hex>)."),
+    ] = None,
+) -> None:
+    """Make an API key: prints the key (give it to its holder; it is stored nowhere) and its
+    complete GATEWAY_API_KEYS entry, sha256:<hex>:<scopes>[:<subject>]."""
+    from gateway.security import generate_api_key, hash_api_key
+
+    wanted = set(scopes.split("+"))
+    if not wanted or not wanted <= {"read", "write"}:
+        _fail(SettingsError(f"--scopes {scopes!r} is not read, write or read+write"))
+    if subject is not None and ("," in subject or not subject.strip()):
+        # GATEWAY_API_KEYS is split on commas, so a comma would cut the entry in two.
+        _fail(SettingsError("--subject must be non-empty and hold no comma"))
+    secret = generate_api_key()
+    entry = f"{hash_api_key(secret)}:{'+'.join(sorted(wanted))}"
+    if subject is not None:
+        entry += f":{subject.strip()}"
+    typer.echo(f"key: {secret}")
+    typer.echo(f"GATEWAY_API_KEYS entry: {entry}")
+    typer.echo(
+        "Give the key to its holder now: only its hash is kept. Add the entry to "
+        "GATEWAY_API_KEYS (entries are comma-separated).",
+        err=True,
+    )
 
 
 @app.command()

@@ -16,6 +16,7 @@ from gateway.http.slow_clients import ConnectionCollector, SlowClientLimits, slo
 from gateway.runtime import Runtime
 from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
+from gateway.startup import listen
 
 __all__ = ["run_worker", "serve_emulators", "serve_gateway"]
 
@@ -26,22 +27,34 @@ async def serve_gateway(settings: Settings) -> None:
     """Serve the gateway on ``settings.host:port`` until interrupted.
 
     Emulators take free loopback ports, so they never collide with the gateway's own port.
+    Everything a start-up mistake can stop (the ports, the API keys, the extensions; see
+    ``gateway.startup``) is done before the first log line, so such a mistake is told alone.
     """
-    sidecars: list[tuple[uvicorn.Server, socket.socket]] = []
-    emulated = settings.emulated_upstreams
-    if emulated:
-        emulators = dict(build_emulators().items())
-        roots: dict[str, str] = {}
+    main_sock = listen(settings.host, settings.port)
+    sockets = [main_sock]
+    try:
+        admin_sock = None
+        if settings.admin_port is not None:
+            admin_sock = listen(settings.host, settings.admin_port, "GATEWAY_ADMIN_PORT")
+            sockets.append(admin_sock)
+        emulated = settings.emulated_upstreams
+        emulators = dict(build_emulators().items()) if emulated else {}
+        sidecars: list[tuple[uvicorn.Server, socket.socket]] = []
         for name in emulated:
-            server, sock = _sidecar(emulators[name])
-            sidecars.append((server, sock))
-            roots[name] = http_root(sock)
-            log.warning("upstream %s: built-in emulator at %s", name, roots[name])
+            sidecars.append(_sidecar(emulators[name]))
+            sockets.append(sidecars[-1][1])
+        roots = {name: http_root(sock) for name, (_, sock) in zip(emulated, sidecars, strict=True)}
         settings = with_embedded_upstreams(settings, roots)
+        app = create_app(settings, emulated=emulated)
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
+    for name, root in roots.items():
+        log.warning("upstream %s: built-in emulator at %s", name, root)
     warning = development_mode_warning(settings)
     if warning:
         log.warning(warning)
-    app = create_app(settings, emulated=emulated)
     main = make_server(
         app,
         log_level="info",
@@ -54,10 +67,8 @@ async def serve_gateway(settings: Settings) -> None:
     app.state.metrics.registry.register(
         ConnectionCollector(lambda: len(main.server_state.connections), limits)
     )
-    main_sock = bind_socket(settings.host, settings.port)
     log.info("gateway on %s/graphql", http_root(main_sock))
-    if app.state.admin_app is not None and settings.admin_port is not None:
-        admin_sock = bind_socket(settings.host, settings.admin_port)
+    if app.state.admin_app is not None and admin_sock is not None:
         admin = make_server(app.state.admin_app)
         _guard_slow_clients(admin, limits)
         sidecars.append((admin, admin_sock))
@@ -82,11 +93,21 @@ async def run_worker(settings: Settings) -> None:
 
 
 async def serve_emulators(host: str, ports: dict[str, int]) -> None:
-    """Serve the three emulators on ``host`` at the given ports, until interrupted."""
+    """Serve the three emulators on ``host`` at the given ports, until interrupted.
+
+    Every port is taken before the first log line, so a port in use is told alone.
+    """
+    sockets: list[socket.socket] = []
+    try:
+        for name, port in ports.items():
+            sockets.append(listen(host, port, f"--{name}-port"))
+    except BaseException:
+        for sock in sockets:
+            sock.close()
+        raise
     emulators = dict(build_emulators().items())
     servers = []
-    for index, (name, port) in enumerate(ports.items()):
-        sock = bind_socket(host, port)
+    for index, (name, sock) in enumerate(zip(ports, sockets, strict=True)):
         # The first server owns the signals; its exit stops the others.
         servers.append((make_server(emulators[name], handle_signals=index == 0), sock))
         log.warning("emulator %s on %s", name, http_root(sock))

@@ -13,6 +13,7 @@ Secrets are ``SecretStr``: their ``repr`` and ``str`` show ``**********``.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -251,7 +252,7 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         key = name[len(ENV_PREFIX) :].lower()
         if key not in known:
-            raise SettingsError(f"unknown setting {name}")
+            raise SettingsError(_unknown(name, key, ENV_PREFIX))
         if key in _LIST_SETTINGS:
             values[key] = tuple(part.strip() for part in raw.split(",") if part.strip())
         elif raw != "":
@@ -275,10 +276,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - set(Settings.model_fields))
     if unknown:
-        raise SettingsError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+        names = "; ".join(_unknown(key, key) for key in unknown)
+        raise SettingsError(f"{path}: {names}")
     if isinstance(data.get("extensions"), list):
         data["extensions"] = tuple(data["extensions"])
     return data
+
+
+def _unknown(name: str, key: str, prefix: str = "") -> str:
+    """``unknown setting GATEWAY_PIM_TOKN (did you mean GATEWAY_PIM_TOKEN?)``: a misspelt
+    name is the usual cause. ``key`` (the name without its prefix) is what is compared, so
+    the shared ``GATEWAY_`` does not make every name look close to every other."""
+    close = difflib.get_close_matches(key.lower(), list(Settings.model_fields), n=1)
+    hint = f" (did you mean {prefix}{close[0].upper() if prefix else close[0]}?)" if close else ""
+    return f"unknown setting {name}{hint}"
 
 
 def _describe(exc: ValidationError) -> str:
