@@ -98,6 +98,10 @@ class _Gateway:
             await hook(context)
         return context
 
+    async def writes_told(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.writes_told()
+
     def on_result(self, request: HTTPConnection, result: ExecutionResult, seconds: float) -> None:
         stats = current_request()
         operation = stats.operation_name if stats else None
@@ -186,6 +190,7 @@ def create_app(
         on_result=gateway.on_result,
         response_cache=_response_cache(settings),
         may_read=lambda context: context.principal is None or context.principal.has("read"),
+        after_write=gateway.writes_told,
     )
     # Subscriptions over WebSocket: the same schema, authentication, scopes and limits.
     websocket = GraphQLWebSocket(

@@ -168,6 +168,14 @@ class Runtime:
             bus = self.invalidations
             cache.on_clear = lambda: bus.publish(Invalidation("written"))
 
+    async def writes_told(self, within: float = 1.0) -> None:
+        """Wait (at most ``within`` seconds) until this process's evictions reached Redis, so
+        the other processes drop what a write just changed before its caller hears "done"."""
+        if self.invalidations is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.invalidations.flush(), within)
+
     def scope(self, upstream: str) -> str:
         """The credential scope of ``upstream``'s reads, for cache keys."""
         return self.pool[upstream].config.credential_scope

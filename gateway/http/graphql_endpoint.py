@@ -51,7 +51,7 @@ from gateway.http.refusals import Refusal, app_refusal
 from gateway.http.response_cache import ResponseCache
 from gateway.http.sse import EventStreams
 from gateway.http.streams import OpenStreams, install_stream_hook
-from gateway.observability.request_stats import current_request
+from gateway.observability.request_stats import RequestStats, current_request
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
 
@@ -78,6 +78,7 @@ class GraphQLEndpoint:
     | ``on_result`` | ``(request, result, seconds)``, sync or async, for logs and metrics; an event stream reports once, when it ends |
     | ``streams`` | the ``OpenStreams`` registry to share with ``GraphQLWebSocket`` (else its own) |
     | ``keepalive_seconds`` | a comment line on a quiet event stream this often |
+    | ``after_write`` | awaited after every executed mutation, before its answer is sent (with Redis: until the other processes have been told of the write) |
 
     The endpoint adds ``SubscriptionBegan`` to the schema's extensions (see ``streams``).
     """
@@ -96,6 +97,7 @@ class GraphQLEndpoint:
         may_read: Callable[[Any], bool] | None = None,
         streams: OpenStreams | None = None,
         keepalive_seconds: float = 15.0,
+        after_write: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -105,6 +107,7 @@ class GraphQLEndpoint:
         self.max_batch = max_batch
         self.on_result = on_result
         self.response_cache = response_cache
+        self.after_write = after_write
         self.may_read = may_read or (lambda context: True)
         self._checks = DocumentChecks(schema._schema, introspection=introspection)
         self.streams = streams if streams is not None else OpenStreams()
@@ -236,20 +239,27 @@ class GraphQLEndpoint:
             return _body_response(body, 200, media)
         outcome = await self._run(request, params, context)
         body = dumps(payload_of(outcome))
-        if outcome.executed:
-            # The operation's type as the schema recorded it while executing: no second parse.
-            stats = current_request()
-            if stats is None or stats.operation_type != "query":
-                cache.clear()  # a write went out (even a partly failed one): drop every answer
-            elif not outcome.result.errors and stats.cacheable:
-                cache.put(key, body)
+        stats = current_request()
+        read = stats is not None and stats.operation_type == "query" and stats.cacheable
+        if outcome.executed and read and not outcome.result.errors:
+            cache.put(key, body)
         return _body_response(body, status_of(outcome, media), media)
 
     async def _run(self, request: Request, params: GraphQLParams, context: Any) -> Outcome:
         started = time.perf_counter()
         outcome = await self._execute(request.method, params, context)
         await self._report(request, outcome.result, time.perf_counter() - started)
+        if outcome.executed and _wrote(current_request()):
+            await self._written()
         return outcome
+
+    async def _written(self) -> None:
+        if self.response_cache is not None:
+            self.response_cache.clear()  # a write went out (even a partly failed one)
+        if self.after_write is not None:
+            # Before the answer leaves: a caller told "done" may read through another process
+            # next, which must already have heard of the write.
+            await self.after_write()
 
     async def _execute(self, method: str, params: GraphQLParams, context: Any) -> Outcome:
         if errors := self._checks.errors(params.query, params.operation_name):
@@ -332,3 +342,9 @@ def _refusal_response(refusal: Refusal, media: str) -> Response:
     )
     response.headers.update(refusal.headers)
     return response
+
+
+def _wrote(stats: RequestStats | None) -> bool:
+    # The operation's type as the schema recorded it while executing (no second parse); not
+    # knowing it counts as a write, so nothing stale is kept.
+    return stats is None or stats.operation_type != "query"

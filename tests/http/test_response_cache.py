@@ -3,7 +3,11 @@ after a write through the gateway, never an error."""
 
 from __future__ import annotations
 
-from tests.conftest import WRITE_ONLY_KEY, GatewayStack
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import WRITE_ONLY_KEY, WRITER_KEY, GatewayStack, start_stack
 
 READ = '{ product(tid: "DEMO-0002") { tid name } }'
 
@@ -51,3 +55,31 @@ def test_answers_with_errors_are_not_kept(stack: GatewayStack) -> None:
     failing = '{ product(tid: "DEMO-0001") { tid catalogProduct { gtin } } }'
     assert stack.query(failing)["errors"]
     assert len(_cache(stack)) == 0
+
+
+def test_a_mutation_in_a_batch_clears_it_too(tmp_path: Path) -> None:
+    stack = start_stack(
+        {
+            "GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3"),
+            "GATEWAY_BATCHING_ENABLED": "true",
+        }
+    )
+    try:
+        stack.query(READ)
+        assert len(_cache(stack)) == 1
+        rename = (
+            """mutation { saveProducts(products: [{tid: "DEMO-0002", name: "Renamed"}]) { ok } }"""
+        )
+        answer = httpx.post(
+            stack.url,
+            json=[{"query": READ}, {"query": rename}],
+            headers={"X-API-Key": WRITER_KEY},
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()[1]["data"]["saveProducts"]["ok"] is True
+        assert len(_cache(stack)) == 0
+        assert stack.query(READ)["data"]["product"]["name"] == "Renamed"
+    finally:
+        for server in (stack.gateway, stack.pim, stack.omnicommerce, stack.citrusad):
+            server.stop()
