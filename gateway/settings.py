@@ -168,6 +168,10 @@ class Settings(BaseModel):
     csrf_prevention: bool = True
     csrf_required_headers: tuple[str, ...] = ("x-apollo-operation-name", "apollo-require-preflight")
     cors_allow_origins: tuple[str, ...] = ()
+    # Persisted operations: a manifest from `gateway operations` (Apollo's persisted query
+    # manifest format); with ``trusted_documents_only``, only its operations are run.
+    trusted_documents_manifest: str | None = None
+    trusted_documents_only: bool = False
 
     @model_validator(mode="after")
     def _upstreams_are_complete(self) -> Settings:
