@@ -100,7 +100,7 @@ async def serve_emulators(host: str, ports: dict[str, int]) -> None:
     sockets: list[socket.socket] = []
     try:
         for name, port in ports.items():
-            sockets.append(listen(host, port, f"--{name}-port"))
+            sockets.append(listen(host, port, f"--{name}-port", "--host"))
     except BaseException:
         for sock in sockets:
             sock.close()

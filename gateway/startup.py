@@ -18,6 +18,7 @@ says so), so it is not here.
 
 from __future__ import annotations
 
+import errno
 import socket
 import sqlite3
 from pathlib import Path
@@ -39,12 +40,17 @@ STARTUP_ERRORS: tuple[type[Exception], ...] = (SettingsError, ExtensionError, St
 """The errors a start-up mistake raises; the command line prints these as one line."""
 
 
-def listen(host: str, port: int, setting: str = "GATEWAY_PORT") -> socket.socket:
-    """``bind_socket(host, port)``, a refusal told as the setting that asked for it."""
+def listen(
+    host: str, port: int, setting: str = "GATEWAY_PORT", host_setting: str = "GATEWAY_HOST"
+) -> socket.socket:
+    """``bind_socket(host, port)``, a refusal told with the setting that asked for it: the
+    host's when the name or address is wrong here, else the port's (in use, not allowed)."""
     try:
         return bind_socket(host, port)
     except OSError as exc:
         reason = exc.strerror or str(exc)
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            raise StartupError(f"cannot listen on {host} ({host_setting}): {reason}") from None
         raise StartupError(f"cannot listen on {host}:{port} ({setting}): {reason}") from None
 
 

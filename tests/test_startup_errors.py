@@ -67,6 +67,9 @@ def _mistakes(folder: Path, busy: int) -> dict[str, Mistake]:
             {"GATEWAY_PORT": str(_free_port()), "GATEWAY_ADMIN_PORT": str(busy)},
             ("GATEWAY_ADMIN_PORT", "in use"),
         ),
+        "host not on this machine": Mistake(
+            ("serve",), {"GATEWAY_HOST": "192.0.2.1"}, ("GATEWAY_HOST", "192.0.2.1")
+        ),
         "extension not found": Mistake(
             ("serve",),
             {"GATEWAY_PORT": str(_free_port()), "GATEWAY_EXTENSIONS": "no_such_extension"},
@@ -149,6 +152,7 @@ CASES = [
     "check, malformed api key",
     "port in use",
     "admin port in use",
+    "host not on this machine",
     "extension not found",
     "extension fails to import",
     "unknown setting",
