@@ -64,7 +64,11 @@ def _fail(exc: Exception) -> NoReturn:
 
 @contextmanager
 def _startup_mistakes() -> Iterator[None]:
-    """Tell the errors of ``gateway.startup.STARTUP_ERRORS`` in one line, exit code 2."""
+    """Tell a start-up mistake in one line, exit code 2.
+
+    Mistakes are ``SettingsError``, ``ExtensionError`` and ``StartupError`` (the table in
+    ``gateway/startup.py``); any other exception is a bug and keeps its traceback.
+    """
     from gateway.startup import STARTUP_ERRORS
 
     try:
@@ -163,8 +167,10 @@ def check(
     config: ConfigOption = None,
     timeout: Annotated[float, typer.Option(help="Seconds each upstream has to answer.")] = 5.0,
 ) -> None:
-    """Validate the settings and reach the database and each upstream: one line each; exit
-    code 0 when all are ok, 1 when one failed, 2 for a settings mistake."""
+    """Validate the settings, then reach the database and each upstream: one line each.
+
+    Exit code 0 when all are ok, 1 when one failed, 2 for a settings mistake.
+    """
     with _startup_mistakes():
         from gateway.preflight import check as run_check
 
@@ -186,8 +192,11 @@ def key(
         typer.Option(help="Who holds the key, as logs and jobs name it (else api-key:<hex>)."),
     ] = None,
 ) -> None:
-    """Make an API key: prints the key (give it to its holder; it is stored nowhere) and its
-    complete GATEWAY_API_KEYS entry, sha256:<hex>:<scopes>[:<subject>]."""
+    """Make an API key and its complete GATEWAY_API_KEYS entry.
+
+    Prints the key (give it to its holder; it is stored nowhere) and the entry,
+    sha256:<hex>:<scopes>[:<subject>].
+    """
     from gateway.security import generate_api_key, hash_api_key
 
     wanted = set(scopes.split("+"))
