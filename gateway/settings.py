@@ -254,6 +254,8 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or name == f"{ENV_PREFIX}CONFIG":
             continue
+        if name.startswith(_TEST_PREFIX):
+            continue  # the test suite's own variables (GATEWAY_TEST_POSTGRES_URL...), not settings
         key = name[len(ENV_PREFIX) :].lower()
         if key not in known:
             raise SettingsError(_unknown(name, key, ENV_PREFIX))
@@ -263,6 +265,8 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
             values[key] = raw
     return values
 
+
+_TEST_PREFIX = f"{ENV_PREFIX}TEST_"
 
 # security (issue 6) added the last three.
 _LIST_SETTINGS = frozenset(

@@ -94,3 +94,15 @@ def test_embedded_upstreams_fill_only_the_unset_ones() -> None:
     assert embedded.citrusad_api_key is not None
     assert embedded.citrusad_api_key.get_secret_value() == "real"
     assert embedded.emulated_upstreams == ()
+
+
+def test_the_test_suites_own_variables_are_not_settings() -> None:
+    # GATEWAY_TEST_POSTGRES_URL / GATEWAY_TEST_REDIS_URL tell the tests where the servers are;
+    # a gateway started by a test inherits them and must not refuse to start.
+    settings = load_settings(
+        {
+            "GATEWAY_TEST_POSTGRES_URL": "postgresql://postgres@127.0.0.1:5432/test",
+            "GATEWAY_TEST_REDIS_URL": "redis://127.0.0.1:6379/0",
+        }
+    )
+    assert settings.database == load_settings({}).database
