@@ -4,6 +4,7 @@
 
 | limit | setting (default) | counted | ``extensions.code`` |
 | --- | --- | --- | --- |
+| length | ``max_tokens`` * 20 (100,000) | characters of the document, refused before lexing | ``MAX_DOCUMENT_SIZE_LIMIT`` |
 | tokens | ``max_tokens`` (5000) | lexical tokens of the document, refused while lexing | ``MAX_TOKENS_LIMIT`` |
 | repeated fields | ``max_repeated_fields`` (50) | selections of one response path in one selection set, refused while lexing (see ``lexical``) | ``MAX_REPEATED_FIELDS`` |
 | depth | ``max_query_depth`` (15) | deepest field nesting, fragments inlined, introspection (``__schema``...) included | ``MAX_DEPTH_LIMIT`` |
@@ -16,10 +17,10 @@ Variables that do not coerce are ``BAD_USER_INPUT`` too (``variables``). Nothing
 upstream: every refusal comes before execution.
 
 The lexical limits are checked by one regex scan of the text before graphql-core builds the
-AST, so a refusal costs the text up to the offending token. The document-only validation
-errors of each (schema, text, operationName) are kept in an LRU (``validation_cache``): a
-repeated document is validated once, while the limits, which read the variables, are
-checked on every request.
+AST, so a refusal costs the text up to the offending token. Each text's parse (document or
+refusal) and the document-only validation errors of each (schema, text, operationName) are
+kept in an LRU (``validation_cache``): a repeated document is parsed and validated once,
+while the limits, which read the variables, are checked on every request.
 
 Why not strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` / ``MaxTokensLimiter``: the
 depth limiter skips introspection fields (so ``__schema { types { fields { type { ofType ...``
@@ -45,6 +46,7 @@ from typing import Any, cast
 
 from graphql import (
     ArgumentNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -93,6 +95,11 @@ __all__ = [
 ]
 
 ExtensionFactory = Callable[[], SchemaExtension]
+
+# A document may be this many characters per token of ``max_tokens`` long (100,000 with the
+# default 5,000): room for long names, strings and indentation, while graphql-core's
+# character-at-a-time lexer stays near 25 ms on the longest text.
+DOCUMENT_CHARS_PER_TOKEN = 20
 
 CODES = {
     "tokens": "MAX_TOKENS_LIMIT",
@@ -463,14 +470,38 @@ class OperationLimitsExtension(SchemaExtension):
         self.max_tokens = max_tokens
         self.max_repeated_fields = max_repeated_fields
         self.validations = validations
+        # graphql-core lexes in Python, a character at a time: the text's length is bounded.
+        self.max_chars = None if max_tokens is None else max_tokens * DOCUMENT_CHARS_PER_TOKEN
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        if context.graphql_document is None and context.query:
-            context.graphql_document = _parse_within_limits(
-                context.query, self.max_tokens, self.limits.max_depth, self.max_repeated_fields
-            )
+        query = context.query
+        if context.graphql_document is None and query:
+            context.graphql_document = self._parse(query)
         yield
+
+    def _parse(self, query: str) -> DocumentNode:
+        cache = self.validations
+        known = cache.parsed(query) if cache is not None else None
+        if isinstance(known, GraphQLError):
+            raise known
+        if known is not None:
+            return known
+        try:
+            document = _parse_within_limits(
+                query,
+                self.max_tokens,
+                self.limits.max_depth,
+                self.max_repeated_fields,
+                self.max_chars,
+            )
+        except GraphQLError as refused:
+            if cache is not None:
+                cache.keep_parsed(query, refused)
+            raise
+        if cache is not None:
+            cache.keep_parsed(query, document)
+        return document
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -500,15 +531,25 @@ class OperationLimitsExtension(SchemaExtension):
 
 
 def _parse_within_limits(
-    query: str, max_tokens: int | None, max_depth: int | None, max_repeated: int | None
-) -> Any:
+    query: str,
+    max_tokens: int | None,
+    max_depth: int | None,
+    max_repeated: int | None,
+    max_chars: int | None = None,
+) -> DocumentNode:
     """One lexical scan refuses what breaks a limit (coded), then graphql-core parses.
 
     Nesting is not refused by the scan: only the executed operation's depth counts (a
     GraphiQL document may hold a deeper one). Only a failed parse pays for a second scan
     that tells whether the nesting was why.
     """
-    refused = scan_document(query, max_tokens=max_tokens, max_depth=None, max_repeated=max_repeated)
+    refused = scan_document(
+        query,
+        max_tokens=max_tokens,
+        max_depth=None,
+        max_repeated=max_repeated,
+        max_chars=max_chars,
+    )
     if refused is not None:
         raise refused
     try:

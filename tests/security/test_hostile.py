@@ -5,7 +5,8 @@ before any upstream call (counted from the emulators' request logs).
 | case | expected |
 | --- | --- |
 | 2,400 duplicate fields (9.6 KB), nested and through-fragment variants | ``MAX_REPEATED_FIELDS`` while lexing: no validation error at all |
-| ``products(tids:)`` with 20,000 tids as a variable, 4,000 as a literal | ``BAD_USER_INPUT`` naming ``tids``, 0 PIM calls (20,000 as a literal: ``MAX_TOKENS_LIMIT``) |
+| ``products(tids:)`` with 20,000 tids as a variable, 4,000 as a literal | ``BAD_USER_INPUT`` naming ``tids``, 0 PIM calls (20,000 as a literal: ``MAX_DOCUMENT_SIZE_LIMIT``) |
+| 1.9 MB of string literal, comment or white space (graphql-core lexes them slowly) | ``MAX_DOCUMENT_SIZE_LIMIT`` |
 | 1,000 tids | answered, with 10 PIM calls (100 per call) |
 | 20 root ``classificationNode { products(first: 100) }`` over the cost limit | ``MAX_COST_LIMIT``, 0 calls |
 | tids over the cost limit, literal or variable | ``MAX_COST_LIMIT``, 0 calls; under it, answered |
@@ -27,7 +28,9 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql.language import Lexer, Source, TokenKind
 
+from gateway.security.lexical import scan_document
 from tests.conftest import WRITER_KEY, GatewayStack, start_stack
 
 NO_CALLS = {"pim": 0, "omnicommerce": 0, "citrusad": 0}
@@ -121,6 +124,20 @@ def test_repeated_fields_are_refused_before_validation(
     assert field in error["extensions"]["field"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ product(tid: "' + "x" * 1_900_000 + '") { tid } }',
+        '{ product(tid: "x") { tid } } #' + "c" * 1_900_000,
+        '{ product(tid: "x") { tid } }' + " " * 1_900_000,
+    ],
+    ids=["string", "comment", "spaces"],
+)
+def test_a_long_document_is_refused_before_parsing(prod: GatewayStack, query: str) -> None:
+    (error,) = _refused(prod, query)
+    assert error["extensions"] == {"code": "MAX_DOCUMENT_SIZE_LIMIT", "limit": 100_000}
+
+
 def test_fifty_repeats_still_run(prod: GatewayStack) -> None:
     body = prod.query('{ product(tid: "DEMO-0001") { ' + "tid " * 50 + "} }")
     assert "errors" not in body, body
@@ -134,14 +151,14 @@ def test_twenty_thousand_tids_are_bad_user_input_before_any_call(prod: GatewaySt
     variable = _refused(
         prod, "query ($t: [String!]!) { products(tids: $t) { tid } }", {"t": _tids(20_000)}
     )
-    # As a literal, 20,000 tids are over the token limit; 4,000 fit in it.
+    # As a literal, 20,000 tids (200 KB) are over the document length; 4,000 fit in it.
     literal = _refused(prod, "{ products(tids: " + _literal(_tids(4_000)) + ") { tid } }")
     for errors, count in ((variable, 20_000), (literal, 4_000)):
         (error,) = errors
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "tids", "limit": 1000}
         assert "'tids'" in error["message"] and str(count) in error["message"]
     too_long = _refused(prod, "{ products(tids: " + _literal(_tids(20_000)) + ") { tid } }")
-    assert _codes(too_long) == ["MAX_TOKENS_LIMIT"]
+    assert _codes(too_long) == ["MAX_DOCUMENT_SIZE_LIMIT"]
 
 
 def test_a_thousand_tids_are_answered_a_hundred_per_call(prod: GatewayStack) -> None:
@@ -252,3 +269,44 @@ def test_variables_that_do_not_coerce_are_bad_user_input(
         )
         assert answer.status_code == status, (accept, answer.text)
         assert _codes(answer.json()["errors"]) == ["BAD_USER_INPUT"]
+
+
+# --- the scan itself -----------------------------------------------------------------------
+
+SCANNED = [
+    # (document, the field refused or None), with a limit of 3 repeats
+    ("{ a a a }", None),
+    ("{ a a a a }", "a"),
+    ("{ x: a x: b x: c x: d }", "x"),  # the alias is the response name
+    ("{ a: x b: x c: x d: x }", None),
+    ("{ a(f: {a: 1, b: [{a: 2}]}) a a @skip(if: false) }", None),  # braces in values
+    ("query Q($v: In = {a: {a: 1}}) { a a a }", None),
+    ("{ a { b b } a { b b } }", "a.b"),  # same-named fields merge their selections
+    ("{ a { b b } c { b b } }", None),
+    ("{ ... on Q { a a } ... @include(if: true) { a a } }", "a"),  # inline fragments merge
+    ("{ a ...F ...F } fragment F on Q { a a }", None),  # a fragment counts once per set
+    ("{ a a ...F } fragment F on Q { a a }", "a"),
+    ("{ ...F ...G } fragment F on Q { a a } fragment G on Q { ...H } fragment H on Q { a a }", "a"),
+    ('{ a(s: "a a a a", t: """a a a a""") # a a a a\n }', None),  # strings, comments
+]
+
+
+@pytest.mark.parametrize(("query", "field"), SCANNED)
+def test_the_scan_counts_response_paths(query: str, field: str | None) -> None:
+    refused = scan_document(query, max_tokens=None, max_depth=None, max_repeated=3)
+    if field is None:
+        assert refused is None, refused
+    else:
+        assert refused is not None and refused.extensions is not None
+        assert refused.extensions["field"] == field
+
+
+def test_the_scan_counts_tokens_as_graphql_core() -> None:
+    query = '{ a(x: 1.5e3, y: "s", z: [1, 2]) @d { ...F ... on T { b } } } fragment F on T { c }'
+    tokens = 0
+    lexer = Lexer(Source(query))
+    while lexer.advance().kind is not TokenKind.EOF:
+        tokens += 1
+    assert scan_document(query, max_tokens=tokens, max_depth=None, max_repeated=None) is None
+    over = scan_document(query, max_tokens=tokens - 1, max_depth=None, max_repeated=None)
+    assert over is not None and over.extensions == {"code": "MAX_TOKENS_LIMIT", "limit": tokens - 1}
