@@ -36,6 +36,7 @@ from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions
 from gateway.graphiql import ASSET_ROUTE, GraphiQL
 from gateway.http import GraphQLEndpoint, GraphQLWebSocket
+from gateway.http.persisted import persisted_operations
 from gateway.http.response_cache import ResponseCache
 from gateway.observability.health import readiness
 from gateway.observability.metrics import CONTENT_TYPE, GatewayMetrics
@@ -167,6 +168,8 @@ def create_app(
                 # Cleared when a job's chunks land (after the mutation that submitted it
                 # answered) and, with Redis, by writes through the other processes.
                 runtime.share_response_cache(endpoint.response_cache)
+            if runtime.shared is not None:  # registered persisted queries: in Redis too
+                endpoint.persisted.share(runtime.shared)
             yield
             gateway.runtime = None
 
@@ -191,6 +194,7 @@ def create_app(
         response_cache=_response_cache(settings),
         may_read=lambda context: context.principal is None or context.principal.has("read"),
         after_write=gateway.writes_told,
+        persisted=persisted_operations(settings),
     )
     # Subscriptions over WebSocket: the same schema, authentication, scopes and limits.
     websocket = GraphQLWebSocket(

@@ -10,6 +10,10 @@ It speaks the GraphQL-over-HTTP draft as the ``graphql-http`` audit checks it:
 | mutation over GET | 405, ``Allow: POST`` | 405 |
 | ``context_factory`` raised an app error (``extensions`` + status) | its status | its status |
 
+A request may name a persisted operation by hash instead of sending its text (``persisted``:
+Apollo's automatic persisted queries, trusted documents); its refusals (e.g.
+``PersistedQueryNotFound``) come before any GraphQL work.
+
 A request whose ``Accept`` prefers ``text/event-stream`` is answered by ``sse`` instead (GraphQL
 over SSE, subscriptions included); the endpoint's ``streams`` (``OpenStreams``) ends those
 streams when ``streams.close()`` is called at shutdown.
@@ -47,6 +51,7 @@ from gateway.http.negotiation import (
 )
 from gateway.http.outcomes import Outcome, not_executed, outcome_of, payload_of, status_of
 from gateway.http.params import GraphQLParams, params_from_body, params_from_query
+from gateway.http.persisted import PersistedOperations, Resolved
 from gateway.http.refusals import Refusal, app_refusal
 from gateway.http.response_cache import ResponseCache
 from gateway.http.sse import EventStreams
@@ -79,6 +84,7 @@ class GraphQLEndpoint:
     | ``streams`` | the ``OpenStreams`` registry to share with ``GraphQLWebSocket`` (else its own) |
     | ``keepalive_seconds`` | a comment line on a quiet event stream this often |
     | ``after_write`` | awaited after every executed mutation, before its answer is sent (with Redis: until the other processes have been told of the write) |
+    | ``persisted`` | persisted operations by hash (``PersistedOperations``); default: APQ in memory |
 
     The endpoint adds ``SubscriptionBegan`` to the schema's extensions (see ``streams``).
     """
@@ -98,6 +104,7 @@ class GraphQLEndpoint:
         streams: OpenStreams | None = None,
         keepalive_seconds: float = 15.0,
         after_write: Callable[[], Awaitable[None]] | None = None,
+        persisted: PersistedOperations | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -108,6 +115,7 @@ class GraphQLEndpoint:
         self.on_result = on_result
         self.response_cache = response_cache
         self.after_write = after_write
+        self.persisted = persisted if persisted is not None else PersistedOperations()
         self.may_read = may_read or (lambda context: True)
         self._checks = DocumentChecks(schema._schema, introspection=introspection)
         self.streams = streams if streams is not None else OpenStreams()
@@ -134,7 +142,7 @@ class GraphQLEndpoint:
             context = await self._context(request)
             if isinstance(operations, GraphQLParams):
                 return await self._single(request, operations, context, media)
-            outcomes = [await self._run(request, op, context) for op in operations]
+            outcomes = [await self._run_named(request, op, context) for op in operations]
             return self._batch_response(outcomes, media)
         except Refusal as refusal:
             await self._report(request, _refused(refusal), time.perf_counter() - started)
@@ -143,9 +151,10 @@ class GraphQLEndpoint:
     # --- the request ------------------------------------------------------------------------
 
     def _wants_graphiql(self, request: Request) -> bool:
+        names = request.query_params
         return (
             request.method == "GET"
-            and "query" not in request.query_params
+            and not any(p in names for p in ("query", "extensions", "documentId"))
             and accepts_html(request.headers.get("accept"))
         )
 
@@ -163,7 +172,7 @@ class GraphQLEndpoint:
 
     async def _read(self, request: Request) -> GraphQLParams | list[GraphQLParams]:
         if request.method == "GET":
-            return params_from_query(request.query_params)
+            return params_from_query(request.query_params, persisted=True)
         if not is_json_content_type(request.headers.get("content-type")):
             raise Refusal(415, "The request body must be application/json (UTF-8).")
         body = await request.body()
@@ -174,7 +183,7 @@ class GraphQLEndpoint:
         except InvalidJson:
             raise Refusal(400, "The request body is not valid JSON.") from None
         if not isinstance(decoded, list):
-            return params_from_body(decoded)
+            return params_from_body(decoded, persisted=True)
         return self._batch(decoded)
 
     def _batch(self, decoded: list[Any]) -> list[GraphQLParams]:
@@ -184,7 +193,7 @@ class GraphQLEndpoint:
             raise Refusal(400, "The batch is empty.")
         if len(decoded) > self.max_batch:
             raise Refusal(400, f"A batch may hold at most {self.max_batch} operations.")
-        return [params_from_body(item) for item in decoded]
+        return [params_from_body(item, persisted=True) for item in decoded]
 
     async def _context(self, request: Request) -> Any:
         try:
@@ -205,6 +214,8 @@ class GraphQLEndpoint:
         if not isinstance(params, GraphQLParams):
             raise Refusal(400, "A batch cannot be answered as an event stream.")
         context = await self._context(request)
+        resolved = await self.persisted.resolve(params)
+        params = resolved.params
         started = time.perf_counter()
 
         async def ended(summary: ExecutionResult, seconds: float) -> None:
@@ -219,14 +230,17 @@ class GraphQLEndpoint:
         if isinstance(opened, Outcome):
             await self._report(request, opened.result, time.perf_counter() - started)
             return self._single_response(opened, GRAPHQL_RESPONSE_JSON)
+        await self.persisted.register(resolved)  # it passed validation and started
         return opened
 
     async def _single(
-        self, request: Request, params: GraphQLParams, context: Any, media: str
+        self, request: Request, named: GraphQLParams, context: Any, media: str
     ) -> Response:
+        resolved = await self.persisted.resolve(named)
+        params = resolved.params
         cache = self.response_cache
         if cache is None:
-            return self._single_response(await self._run(request, params, context), media)
+            return self._single_response(await self._run(request, resolved, context), media)
         key = ResponseCache.key(
             params.query,
             params.operation_name,
@@ -236,8 +250,9 @@ class GraphQLEndpoint:
         )
         if self.may_read(context) and (body := cache.get(key)) is not None:
             await self._report(request, ExecutionResult(data={}, errors=None), 0.0)
+            await self.persisted.register(resolved)  # the cached answer is its run's
             return _body_response(body, 200, media)
-        outcome = await self._run(request, params, context)
+        outcome = await self._run(request, resolved, context)
         body = dumps(payload_of(outcome))
         stats = current_request()
         read = stats is not None and stats.operation_type == "query" and stats.cacheable
@@ -245,12 +260,25 @@ class GraphQLEndpoint:
             cache.put(key, body)
         return _body_response(body, status_of(outcome, media), media)
 
-    async def _run(self, request: Request, params: GraphQLParams, context: Any) -> Outcome:
+    async def _run_named(self, request: Request, named: GraphQLParams, context: Any) -> Outcome:
+        """One operation of a batch: a persisted-operation refusal answers only that one."""
+        try:
+            resolved = await self.persisted.resolve(named)
+        except Refusal as refusal:
+            await self._report(request, _refused(refusal), 0.0)
+            outcome = not_executed(refusal.message, refusal.extensions)
+            outcome.status = refusal.status
+            return outcome
+        return await self._run(request, resolved, context)
+
+    async def _run(self, request: Request, resolved: Resolved, context: Any) -> Outcome:
         started = time.perf_counter()
-        outcome = await self._execute(request.method, params, context)
+        outcome = await self._execute(request.method, resolved.params, context)
         await self._report(request, outcome.result, time.perf_counter() - started)
-        if outcome.executed and _wrote(current_request()):
-            await self._written()
+        if outcome.executed:
+            await self.persisted.register(resolved)
+            if _wrote(current_request()):
+                await self._written()
         return outcome
 
     async def _written(self) -> None:
