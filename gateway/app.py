@@ -217,7 +217,8 @@ def create_app(
         routes=[
             *public_routes,
             Route("/graphql", endpoint, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", websocket),
+            # Trusted documents are checked on HTTP and SSE; WebSocket is off, not unchecked.
+            *([] if settings.trusted_documents_only else [WebSocketRoute("/graphql", websocket)]),
             *([Route(ASSET_ROUTE, graphiql.asset, methods=["GET", "HEAD"])] if graphiql else []),
         ],
         middleware=security_middleware(settings),

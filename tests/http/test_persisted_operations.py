@@ -10,6 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
 from gateway.http.persisted import persisted_operations
 from gateway.operations_manifest import (
@@ -282,3 +285,47 @@ def test_the_command_writes_the_manifest_and_refuses_anonymous_operations(
     anonymous.write_text("{ __typename }", encoding="utf-8")
     with pytest.raises(ManifestError, match="needs a name"):
         build_manifest([str(anonymous)])
+
+
+def test_websocket_is_off_in_trusted_documents_mode(trusted: GatewayStack) -> None:
+    url = trusted.url.replace("http://", "ws://", 1)
+    with pytest.raises(InvalidStatus):
+        connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=10)
+
+
+# --- other transports ---------------------------------------------------------------------
+
+
+def test_a_registered_hash_streams_over_sse(stack: GatewayStack) -> None:
+    _post(stack, {"query": READ, "extensions": _extension(READ_HASH)})
+    answer = httpx.post(
+        stack.url,
+        json={"extensions": _extension(READ_HASH)},
+        headers={**HEADERS, "accept": "text/event-stream"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert "event: next" in answer.text and "Demo product 002" in answer.text
+
+
+def test_in_a_batch_an_unknown_hash_answers_only_its_own_entry(tmp_path: Path) -> None:
+    batching = start_stack(
+        {
+            "GATEWAY_DATABASE": str(tmp_path / "gateway.sqlite3"),
+            "GATEWAY_BATCHING_ENABLED": "true",
+        }
+    )
+    try:
+        answer = httpx.post(
+            batching.url,
+            json=[{"extensions": _extension(READ_HASH)}, {"query": READ}],
+            headers=HEADERS,
+            timeout=60,
+        )
+        assert answer.status_code == 200, answer.text
+        unknown, ran = answer.json()
+        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        assert ran == {"data": {"product": {"tid": "DEMO-0002", "name": "Demo product 002"}}}
+    finally:
+        _stop(batching)
