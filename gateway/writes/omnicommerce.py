@@ -278,7 +278,8 @@ def _url(index: int, pid: str, name: str, value: object) -> None:
         parts is None
         or parts.scheme.lower() not in ("http", "https")
         or not parts.netloc
-        or any(c.isspace() for c in str(value))
+        # Whitespace, and characters no URL holds unescaped: NUL, controls, bidi overrides.
+        or any(c.isspace() or not c.isprintable() for c in str(value))
     ):
         raise BadUserInput(f"item {index}: {name} must be an absolute http(s) URL", item=pid)
 

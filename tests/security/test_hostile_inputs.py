@@ -469,6 +469,24 @@ def test_an_id_with_nul_never_reaches_the_store(store_each: Target) -> None:
         )
 
 
+def test_a_url_with_a_control_character_is_refused_before_omnicommerce(fresh: Target) -> None:
+    # Only whitespace was refused: "https://x.test/p\x00" was recorded and sent, and accepted.
+    document = """mutation($p: [CommerceProductInput!]!) {
+      registerCommerceProducts(products: $p, allOrNothing: true) { ok }
+    }"""
+    for bad in ("\x00", "\x0e", "\x7f", "\u202e"):
+        product = {
+            "id": "A9",
+            "url": "https://example.test/a.png",
+            "detection": "TOP",
+            "salesUrl": f"https://example.test/p{bad}x",
+        }
+        body = _refused_before_any_call(fresh, document, {"p": [product]})
+        (error,) = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+        assert error["message"] == "item 0: salesUrl must be an absolute http(s) URL"
+
+
 def test_a_lone_surrogate_escape_in_the_body_is_a_bad_request(target: Target) -> None:
     # Why the properties leave lone surrogates out: no such request reaches GraphQL.
     body = json.dumps(
