@@ -55,7 +55,14 @@ __all__ = [
 
 Element = etree._Element
 
-_META_KEYS = {"id", "creationDate", "modificationDate", "valueModificationDate", "status"}
+_META_KEYS = frozenset(
+    {"id", "creationDate", "modificationDate", "valueModificationDate", "status"}
+)
+# Qualified names built once: the readers below run for every element of every answer.
+_ITM, _ITMS, _VAL, _VALS = q("itm"), q("itms"), q("val"), q("vals")
+_NAME, _META, _NODE, _LINKS = q("name"), q("meta"), q("node"), q("links")
+_ARTICLES, _ARTICLE, _VARIANTS, _VARIANT = q("articles"), q("article"), q("variants"), q("variant")
+_I18N = (q("i18N"), q("i18n"))
 
 
 # --- scalars -----------------------------------------------------------------------------
@@ -127,13 +134,13 @@ def _items(el: Element | None) -> dict[str, str]:
     """``<meta>`` / ``<details>``: ``<itm key="k">v</itm>`` into ``{"k": "v"}``, in order."""
     if el is None:
         return {}
-    return {_required(itm, "key"): itm.text or "" for itm in el.findall(q("itm"))}
+    return {_required(itm, "key"): itm.text or "" for itm in el if itm.tag == _ITM}
 
 
 def _localized(el: Element | None) -> LocalizedText | None:
     if el is None:
         return None
-    texts = {_required(itm, "loc"): itm.text or "" for itm in el.findall(q("itm"))}
+    texts = {_required(itm, "loc"): itm.text or "" for itm in el if itm.tag == _ITM}
     return LocalizedText(texts, None if texts else _plain(el))
 
 
@@ -153,109 +160,141 @@ def _domain(el: Element | None) -> DomainValues | None:
 
 
 # --- product trees -----------------------------------------------------------------------
+# The hot path of every cold read (about 30 elements a product). Each element's children
+# are walked once, in C, and told apart by their tag against names built once: lxml's
+# find() compiles an ElementPath in Python per call, and iterchildren(tag) parses its tag
+# per call, each costing more than the walk. Records are built positionally.
+
+
+def _children(el: Element) -> dict[object, Element]:
+    """``el``'s first child of each tag: what ``el.find(tag)`` answers, in one walk."""
+    found: dict[object, Element] = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
 
 
 def _item_meta(el: Element | None) -> ItemMeta | None:
     if el is None:
         return None
     items = _items(el)
+    get = items.get
     return ItemMeta(
-        id=_id(items.get("id"), "meta id"),
-        creation_date=_date(items.get("creationDate"), "creationDate"),
-        modification_date=_date(items.get("modificationDate"), "modificationDate"),
-        value_modification_date=_date(items.get("valueModificationDate"), "valueModificationDate"),
-        status=items.get("status"),
-        extra={k: v for k, v in items.items() if k not in _META_KEYS},
+        _id(get("id"), "meta id"),
+        _date(get("creationDate"), "creationDate"),
+        _date(get("modificationDate"), "modificationDate"),
+        _date(get("valueModificationDate"), "valueModificationDate"),
+        get("status"),
+        {}
+        if items.keys() <= _META_KEYS
+        else {k: v for k, v in items.items() if k not in _META_KEYS},
     )
 
 
 def _entry(itm: Element, locale: str | None = None) -> ValueEntry:
+    attrib = itm.attrib
+    if not attrib:  # the usual simple value: no loc, pos or key
+        return ValueEntry(itm.text or "", locale, None, None)
+    pos = attrib.get("pos")
     return ValueEntry(
-        value=itm.text or "",
-        locale=itm.get("loc", locale),
-        position=_int(itm.get("pos"), "itm pos"),
-        key=itm.get("key"),
+        itm.text or "",
+        attrib.get("loc", locale),
+        None if pos is None else _int(pos, "itm pos"),
+        attrib.get("key"),
     )
 
 
-def _entries(val: Element) -> Iterable[ValueEntry]:
+def _entries(val: Element) -> tuple[ValueEntry, ...]:
     # multi_loc values group their list per locale: <i18N loc=> in answers, <i18n> in the
-    # persist sample; both are read.
+    # persist sample; both are read, in document order with the plain items.
+    found: list[ValueEntry] = []
     for child in val:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag == q("itm"):
-            yield _entry(child)
-        elif child.tag in (q("i18N"), q("i18n")):
+        tag = child.tag
+        if tag == _ITM:
+            found.append(_entry(child))
+        elif tag in _I18N:
             locale = _required(child, "loc")
-            yield from (_entry(itm, locale) for itm in child.findall(q("itm")))
+            found.extend([_entry(itm, locale) for itm in child if itm.tag == _ITM])
+    return tuple(found)
 
 
 def _value(val: Element) -> AttributeValue:
+    get = val.attrib.get
+    attr = get("attr")
+    if attr is None:
+        raise bad("<val> lacks its 'attr' attribute")
     return AttributeValue(
-        attr=_required(val, "attr"),
-        entries=tuple(_entries(val)),
-        data_type=val.get("dataType"),
-        type=val.get("type"),
-        node=val.get("node"),
-        inheritance=val.get("inheritance"),
-        parent=val.get("parent"),
+        attr,
+        _entries(val),
+        get("dataType"),
+        get("type"),
+        get("node"),
+        get("inheritance"),
+        get("parent"),
     )
 
 
-def _values(el: Element) -> tuple[AttributeValue, ...]:
-    vals = el.find(q("vals"))
-    return () if vals is None else tuple(_value(v) for v in vals.findall(q("val")))
+def _values(vals: Element | None) -> tuple[AttributeValue, ...]:
+    return () if vals is None else tuple([_value(v) for v in vals if v.tag == _VAL])
 
 
 def _link_list(el: Element) -> LinkList:
-    links = tuple(Link(itm.get("key"), itm.text or "") for itm in el.findall(q("itm")))
-    return LinkList(attr=el.get("attr"), mode=el.get("mode"), links=links)
+    links = tuple([Link(itm.get("key"), itm.text or "") for itm in el if itm.tag == _ITM])
+    return LinkList(el.get("attr"), el.get("mode"), links)
+
+
+def _link_group(group: Element) -> LinkGroup:
+    kind = _required(group, "type")
+    if not len(group):  # the usual empty group: <itms mode="delta" type="assets"/>
+        return LinkGroup(kind, group.get("mode"), (), ())
+    return LinkGroup(
+        kind,
+        group.get("mode"),
+        tuple([_link_list(inner) for inner in group if inner.tag == _ITMS]),
+        _link_list(group).links,
+    )
 
 
 def _links(el: Element | None) -> tuple[LinkGroup, ...] | None:
     if el is None:
         return None
-    return tuple(
-        LinkGroup(
-            type=_required(group, "type"),
-            mode=group.get("mode"),
-            lists=tuple(_link_list(inner) for inner in group.findall(q("itms"))),
-            links=_link_list(group).links,
-        )
-        for group in el.findall(q("itms"))
-    )
+    return tuple([_link_group(group) for group in el if group.tag == _ITMS])
 
 
 def _variant(el: Element) -> Variant:
+    parts = _children(el).get
     return Variant(
-        tid=el.get("tid"),
-        name=_localized(el.find(q("name"))),
-        meta=_item_meta(el.find(q("meta"))),
-        values=_values(el),
+        el.get("tid"),
+        _localized(parts(_NAME)),
+        _item_meta(parts(_META)),
+        _values(parts(_VALS)),
     )
 
 
 def _article(el: Element) -> Article:
-    # An article is a variant's fields plus its variants: read those, then add.
-    variants = el.find(q("variants"))
-    found = () if variants is None else tuple(map(_variant, variants.findall(q("variant"))))
-    base = _variant(el)
-    return Article(base.tid, base.name, base.meta, base.values, variants=found)
+    parts = _children(el).get
+    variants = parts(_VARIANTS)
+    return Article(
+        el.get("tid"),
+        _localized(parts(_NAME)),
+        _item_meta(parts(_META)),
+        _values(parts(_VALS)),
+        () if variants is None else tuple([_variant(v) for v in variants if v.tag == _VARIANT]),
+    )
 
 
 def _product(el: Element) -> Product:
-    base = _variant(el)
-    articles = el.find(q("articles"))
-    node = el.find(q("node"))
+    parts = _children(el).get
+    articles = parts(_ARTICLES)
+    node = parts(_NODE)
     return Product(
-        base.tid,
-        base.name,
-        base.meta,
-        base.values,
-        node=None if node is None else node.text or "",
-        articles=() if articles is None else tuple(map(_article, articles.findall(q("article")))),
-        links=_links(el.find(q("links"))),
+        el.get("tid"),
+        _localized(parts(_NAME)),
+        _item_meta(parts(_META)),
+        _values(parts(_VALS)),
+        None if node is None else node.text or "",
+        () if articles is None else tuple([_article(a) for a in articles if a.tag == _ARTICLE]),
+        _links(parts(_LINKS)),
     )
 
 
