@@ -77,17 +77,21 @@ class QueryStore(Protocol):
     async def put(self, operation_id: str, query: str) -> None: ...
 
 
+def _size(query: str) -> int:
+    return len(query.encode("utf-8"))
+
+
 class MemoryQueryStore:
     """Registered operations in this process: least recently used go first past ``max_bytes``."""
 
     def __init__(self, max_bytes: int = APQ_MAX_BYTES) -> None:
-        self._entries: LRUCache[str, str] = LRUCache(maxsize=max_bytes, getsizeof=len)
+        self._entries: LRUCache[str, str] = LRUCache(maxsize=max_bytes, getsizeof=_size)
 
     async def get(self, operation_id: str) -> str | None:
         return self._entries.get(operation_id)
 
     async def put(self, operation_id: str, query: str) -> None:
-        if len(query) <= self._entries.maxsize:
+        if _size(query) <= self._entries.maxsize:
             self._entries[operation_id] = query
 
     def __len__(self) -> int:
@@ -121,6 +125,7 @@ class RedisQueryStore:
             self.shared.health.failed(exc)
             log.warning("persisted operations: Redis did not answer; treated as not found")
             return None
+        self.shared.health.ok()
         if raw is None:
             return None
         query = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
@@ -134,6 +139,8 @@ class RedisQueryStore:
         except UNREACHABLE as exc:
             self.shared.health.failed(exc)
             log.warning("persisted operations: Redis did not answer; registered here only")
+            return
+        self.shared.health.ok()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,16 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import redis
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-from gateway.http.persisted import persisted_operations
+from gateway.http.persisted import MemoryQueryStore, persisted_operations
 from gateway.operations_manifest import (
     DEFAULT_SOURCES,
     ManifestError,
@@ -130,7 +132,11 @@ def test_a_request_with_neither_query_nor_hash_is_still_refused(stack: GatewaySt
     assert answer.json()["errors"][0]["message"] == "The 'query' parameter is missing."
 
 
-def test_two_gateways_on_one_redis_share_registrations(tmp_path: Path, redis_url: str) -> None:  # noqa: F811
+def test_two_gateways_on_one_redis_share_registrations(
+    tmp_path: Path,
+    redis_url: str,  # noqa: F811
+    redis_server_url: str,  # noqa: F811
+) -> None:
     first = start_stack(
         {"GATEWAY_DATABASE": str(tmp_path / "a.sqlite3"), "GATEWAY_REDIS_URL": redis_url}
     )
@@ -146,6 +152,12 @@ def test_two_gateways_on_one_redis_share_registrations(tmp_path: Path, redis_url
         found = _post(second, {"extensions": _extension(READ_HASH)})
         assert found.status_code == 200, found.text
         assert found.json() == registered.json()
+        # Under this deployment's key prefix, kept a long time (30 days from the last use).
+        prefix = parse_qs(urlsplit(redis_url).query)["key_prefix"][0]
+        with redis.Redis.from_url(redis_server_url) as client:
+            assert client.get(f"{prefix}:apq:{READ_HASH}") == READ.encode()
+            assert client.ttl(f"{prefix}:apq:{READ_HASH}") > 29 * 24 * 3600
+            client.delete(f"{prefix}:apq:{READ_HASH}")
     finally:
         _stop(first, second)
 
@@ -329,3 +341,16 @@ def test_in_a_batch_an_unknown_hash_answers_only_its_own_entry(tmp_path: Path) -
         assert ran == {"data": {"product": {"tid": "DEMO-0002", "name": "Demo product 002"}}}
     finally:
         _stop(batching)
+
+
+async def test_the_memory_store_drops_the_least_recently_used_past_its_bytes() -> None:
+    store = MemoryQueryStore(max_bytes=30)
+    await store.put("a", "x" * 10)
+    await store.put("b", "é" * 5)  # 10 bytes in UTF-8
+    assert await store.get("a") == "x" * 10  # used: "b" is now the least recent
+    await store.put("c", "z" * 10)
+    await store.put("d", "w" * 10)
+    assert await store.get("b") is None
+    assert await store.get("a") == "x" * 10
+    await store.put("huge", "h" * 31)  # larger than the whole store: not kept
+    assert await store.get("huge") is None
