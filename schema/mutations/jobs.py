@@ -13,7 +13,8 @@ from schema.types.jobs import NeedsWriteScope, WriteJob, WriteMode, is_job_id
 __all__ = ["JobMutation", "submitter", "waits"]
 
 MODE_DESCRIPTION = (
-    "WAIT answers with every item's result once the job ended; JOB answers at once with the "
+    "WAIT answers with every item's result once the job ended, or with the job as it stands "
+    "(still running) when the operation's deadline comes first; JOB answers at once with the "
     "job. Unset: WAIT up to GATEWAY_WRITE_WAIT_MAX_ITEMS items (1,000 by default), JOB above."
 )
 
