@@ -132,8 +132,14 @@ class Runtime:
         database = Database(settings.database)
         jobs = JobStore(database)
         listeners: list[Callable[[], None]] = []
-        bus = None if shared is None else _bus(shared, cache, listeners)
+        job_listeners: list[Callable[[], None]] = []
+        bus = None if shared is None else _bus(shared, cache, listeners, job_listeners)
         announce = None if bus is None else (lambda: bus.publish(Invalidation("written")))
+        writes = write_pool(settings, jobs, *clients, cache, listeners, announce=announce)
+        if bus is not None:
+            writes.on_submitted = lambda: bus.publish(Invalidation("submitted"))
+            job_listeners.append(lambda: writes.wake(announce=False))
+            job_listeners.append(writes.events.notify)
         return cls(
             settings=settings,
             pool=pool,
@@ -144,7 +150,7 @@ class Runtime:
             database=database,
             readmodel=CommerceReadModel(database),
             jobs=jobs,
-            writes=write_pool(settings, jobs, *clients, cache, listeners, announce=announce),
+            writes=writes,
             extensions=extensions or ExtensionRegistry(),
             write_listeners=listeners,
             shared=shared,
@@ -259,9 +265,12 @@ def write_pool(
 
 
 def _bus(
-    shared: SharedRedis, cache: SharedCache[Any, Any], listeners: list[Callable[[], None]]
+    shared: SharedRedis,
+    cache: SharedCache[Any, Any],
+    listeners: list[Callable[[], None]],
+    job_listeners: list[Callable[[], None]],
 ) -> InvalidationBus:
-    """The invalidation bus between ``cache`` (and the write listeners) and the others."""
+    """The invalidation bus between ``cache`` (and the write and job listeners) and the others."""
 
     def apply(message: Invalidation) -> None:
         if message.kind == "evict":
@@ -270,6 +279,9 @@ def _bus(
             cache.evict_resource(message.upstream, message.resource, notify=False)
         for listener in listeners:
             listener()  # e.g. the whole-response cache: a write elsewhere changed something
+        if message.kind in ("submitted", "written"):
+            for job_listener in job_listeners:
+                job_listener()  # workers and job waiters here need not wait for their poll
 
     def reset() -> None:
         # Without the subscription, evictions elsewhere go unheard: bypass, then start over.

@@ -7,7 +7,8 @@ Each process publishes what its writes evict on one Redis pub/sub channel
 | --- | --- | --- |
 | ``evict`` (upstream, resource, keys) | ``SharedCache.evict`` after a write | evicts those keys, clears its response cache |
 | ``evict_resource`` (upstream, resource) | ``SharedCache.evict_resource`` | evicts the resource, clears its response cache |
-| ``written`` | a write job's chunk settled (the read model changed) | clears its response cache |
+| ``written`` | a write job's chunk settled (the read model changed) | clears its response cache; its job waiters look again |
+| ``submitted`` | a write job was recorded | clears its response cache; its idle workers look for chunks now (not at their next poll) |
 | ``reset`` | this process dropped messages it could not send | clears everything |
 
 Messages carry names and keys, never a credential (an entry is evicted under every scope).
@@ -38,7 +39,7 @@ __all__ = ["Invalidation", "InvalidationBus"]
 
 log = logging.getLogger("gateway.shared.invalidation")
 
-Kind = Literal["evict", "evict_resource", "written", "reset"]
+Kind = Literal["evict", "evict_resource", "written", "submitted", "reset"]
 _BACKOFF_FIRST = 0.05
 _BACKOFF_MAX = 2.0
 
@@ -65,7 +66,7 @@ class Invalidation:
     @staticmethod
     def decode(data: bytes | str) -> tuple[str, Invalidation]:
         raw = orjson.loads(data)
-        if raw.get("kind") not in ("evict", "evict_resource", "written", "reset"):
+        if raw.get("kind") not in ("evict", "evict_resource", "written", "submitted", "reset"):
             raise ValueError(f"unknown invalidation kind {raw.get('kind')!r}")
         keys = tuple(_hashable(k) for k in raw.get("keys") or ())
         message = Invalidation(raw["kind"], str(raw["upstream"]), str(raw["resource"]), keys)

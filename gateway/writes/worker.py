@@ -158,6 +158,9 @@ class WritePool:
         self.events = JobEvents()
         self.stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        # Tells the other processes a job was submitted (the Redis bus), so their workers
+        # need not wait for their next poll.
+        self.on_submitted: Callable[[], None] | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._on_wire: set[asyncio.Task[None]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
@@ -204,9 +207,12 @@ class WritePool:
             await asyncio.gather(self._heartbeat, return_exceptions=True)
         self._tasks = []
 
-    def wake(self) -> None:
-        """A job was submitted: idle workers look for chunks now."""
+    def wake(self, *, announce: bool = True) -> None:
+        """A job was submitted: idle workers look for chunks now (with ``announce``, those of
+        the other processes too, through ``on_submitted``)."""
         self._wake.set()
+        if announce and self.on_submitted is not None:
+            self.on_submitted()
 
     async def wait(self, job_id: str) -> Job:
         """The job once it ended, or as it stands when this process starts stopping."""
