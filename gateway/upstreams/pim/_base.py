@@ -119,6 +119,10 @@ class PimBase:
 
     async def _gather(self, calls: Iterable[Awaitable[T]]) -> list[T]:
         """Run ``calls`` at most ``max_concurrency`` at a time; the first failure is raised."""
+        pending = list(calls)
+        if len(pending) == 1:
+            # The usual read (at most one batch of keys): no gate, task or gather to pay for.
+            return [await pending[0]]
         gate = asyncio.Semaphore(self.max_concurrency)
 
         async def gated(call: Awaitable[T]) -> T:
@@ -126,7 +130,7 @@ class PimBase:
                 return await call
 
         # return_exceptions: every call settles before we raise, so none is left unawaited.
-        results = await asyncio.gather(*(gated(c) for c in calls), return_exceptions=True)
+        results = await asyncio.gather(*(gated(c) for c in pending), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
