@@ -167,3 +167,15 @@ async def test_an_unreachable_omnicommerce_is_not_ready(servers: Servers, tmp_pa
     assert not ready and report["unavailable"] == ["omnicommerce"]
     entry = report["upstreams"]["omnicommerce"]
     assert entry["reachable"] is False and entry["error"].startswith("cannot connect")
+
+
+async def test_the_gateways_own_store_is_checked(servers: Servers, tmp_path: Path) -> None:
+    settings = load_settings(_environ(servers, tmp_path))
+    async with Runtime.build(settings) as runtime:
+        ready, report = await readiness(runtime, probe_seconds=2.0)
+        assert ready and report["database"]["ready"] is True
+        assert report["database"]["checked"].startswith("SELECT 1 on ")
+        runtime.database.close()  # the store stops answering (a lost file, a server gone)
+        ready, report = await readiness(runtime, probe_seconds=2.0)
+    assert not ready and report["unavailable"] == ["database"]
+    assert report["database"]["error"].endswith("write jobs and job queries wait")

@@ -14,6 +14,9 @@ What a probe cannot know is said in the report: OMNICOMMERCE's key is not checke
 is answered (``credentials`` gives the latest answer and its time), and CitrusAd documents no
 body for "not found", so a base URL that answers 404 to everything would pass its probe too.
 
+The ``database`` entry says whether the gateway's own store (SQLite file or PostgreSQL) answers
+``SELECT 1`` within ``probe_seconds``; its ``checked`` names the store without its password.
+
 With ``GATEWAY_REDIS_URL`` the report has a ``redis`` entry too, not ready when a ``PING``
 gets no answer within ``probe_seconds`` or the invalidation subscription is down. Reads still
 go on then (their caches bypassed, see ``gateway.shared.invalidation``), but writes to a
@@ -56,6 +59,10 @@ async def readiness(runtime: Any, probe_seconds: float = 2.0) -> tuple[bool, dic
         report[name] = entry
     unavailable = [name for name, entry in report.items() if not entry["ready"]]
     shared: dict[str, Any] = {}
+    if getattr(runtime, "database", None) is not None:
+        shared["database"] = await _database(runtime, probe_seconds)
+        if not shared["database"]["ready"]:
+            unavailable.append("database")
     if getattr(runtime, "shared", None) is not None:
         shared["redis"] = await _redis(runtime, probe_seconds)
         if not shared["redis"]["ready"]:
@@ -67,6 +74,23 @@ async def readiness(runtime: Any, probe_seconds: float = 2.0) -> tuple[bool, dic
         "upstreams": report,
         **shared,
     }
+
+
+async def _database(runtime: Any, seconds: float) -> dict[str, Any]:
+    """The gateway's own store answers a query (write jobs, the read model, job queries)."""
+    database = runtime.database
+    entry: dict[str, Any] = {"checked": f"SELECT 1 on {database.describe()}"}
+    try:
+        async with asyncio.timeout(seconds):
+            # In a thread: a store that does not answer must not hold the event loop.
+            await asyncio.to_thread(database.read, lambda session: session.execute("SELECT 1"))
+    except TimeoutError:
+        error = f"no answer within {seconds} s: write jobs and job queries wait"
+        return {**entry, "ready": False, "error": error}
+    except Exception as exc:  # any driver error means "not ready", said as such
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return {**entry, "ready": False, "error": f"{reason}: write jobs and job queries wait"}
+    return {**entry, "ready": True}
 
 
 async def _redis(runtime: Any, seconds: float) -> dict[str, Any]:
