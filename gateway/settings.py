@@ -17,7 +17,7 @@ import difflib
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -126,6 +126,9 @@ class Settings(BaseModel):
     default_locale: str = "en_GB"
     # Hot queries run on gateway/execution's batch-by-level executor instead of graphql-core's.
     fast_execution: bool = True
+    # The event loop and HTTP parser of ``gateway serve``: "auto" takes uvloop (and httptools)
+    # when installed, as uvicorn does; "asyncio" the standard library's loop.
+    event_loop: Literal["auto", "asyncio", "uvloop"] = "auto"
 
     # The shared read cache: TTLs in seconds per resource; 0 turns a resource's cache off.
     cache_enabled: bool = True
