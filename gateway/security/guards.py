@@ -234,12 +234,13 @@ class RequestGuards:
 
 
 def _executes(scope: Scope) -> bool:
-    """Whether the request could run an operation: a GET without ``query`` only asks for the
-    GraphiQL page, which a cross-site page may load (it runs nothing with the caller's rights)."""
+    """Whether the request could run an operation: a GET without ``query`` (or a persisted
+    operation's ``extensions`` or ``documentId``) only asks for the GraphiQL page, which a
+    cross-site page may load (it runs nothing with the caller's rights)."""
     if scope["method"] not in ("GET", "HEAD"):
         return True
     params = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    return "query" in params
+    return any(name in params for name in ("query", "extensions", "documentId"))
 
 
 def _is_json(content_type: str) -> bool:

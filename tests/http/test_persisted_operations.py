@@ -354,3 +354,12 @@ async def test_the_memory_store_drops_the_least_recently_used_past_its_bytes() -
     assert await store.get("a") == "x" * 10
     await store.put("huge", "h" * 31)  # larger than the whole store: not kept
     assert await store.get("huge") is None
+
+
+def test_a_get_by_hash_needs_the_csrf_header_like_any_get_that_runs(stack: GatewayStack) -> None:
+    _post(stack, {"query": READ, "extensions": _extension(READ_HASH)})
+    for params in ({"extensions": _extension(READ_HASH)}, {"documentId": READ_HASH}):
+        encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        refused = httpx.get(stack.url, params=encoded, headers=HEADERS, timeout=60)
+        assert refused.status_code == 400, refused.text
+        assert _code(refused) == "CSRF_ERROR"
