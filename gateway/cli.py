@@ -88,12 +88,12 @@ def serve(config: ConfigOption = None) -> None:
     """Serve the gateway; upstreams without a URL are served by built-in emulators."""
     settings = _settings(config)  # before the heavy imports below, so its mistakes are told fast
     with _startup_mistakes():
-        from gateway.runner import serve_gateway
+        from gateway.runner import run_loop, serve_gateway
         from gateway.startup import reach_database
 
         reach_database(settings.database)
         _logging(settings.log_level)
-        asyncio.run(serve_gateway(settings))
+        run_loop(serve_gateway(settings), settings.event_loop)
 
 
 @app.command()
@@ -101,7 +101,7 @@ def worker(config: ConfigOption = None) -> None:
     """Run write jobs only (no HTTP), beside `gateway serve` processes on the same database."""
     settings = _settings(config)
     with _startup_mistakes():
-        from gateway.runner import run_worker
+        from gateway.runner import run_loop, run_worker
         from gateway.startup import reach_database
 
         if settings.emulated_upstreams:
@@ -114,7 +114,7 @@ def worker(config: ConfigOption = None) -> None:
             raise typer.Exit(2)
         reach_database(settings.database)
         _logging(settings.log_level)
-        asyncio.run(run_worker(settings))
+        run_loop(run_worker(settings), settings.event_loop)
 
 
 @app.command()

@@ -1,26 +1,95 @@
-"""Run the gateway and, for upstreams without a URL, the built-in emulators, in one process."""
+"""Run the gateway and, for upstreams without a URL, the built-in emulators, in one process.
+
+``run_loop(main, settings.event_loop)`` is how ``gateway serve`` and ``gateway worker`` run:
+
+| ``event_loop`` | loop | HTTP/1.1 parser of ``serve`` |
+| --- | --- | --- |
+| ``auto`` (default) | uvloop when installed, else asyncio's | httptools when installed, else h11 |
+| ``uvloop`` | uvloop (a start-up mistake when it is not installed) | httptools when installed, else h11 |
+| ``asyncio`` | the standard library's | h11: nothing compiled, to rule them out |
+
+The same defaults as ``uvicorn``'s own ``loop="auto"`` and ``http="auto"``; we run the loop
+ourselves (several servers share it), so uvicorn's ``run()`` never picks it for us.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import signal
 import socket
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import uvicorn
 from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.emulators.serving import bind_socket, build_emulators, http_root, make_server
-from gateway.http.slow_clients import ConnectionCollector, SlowClientLimits, slow_client_protocol
+from gateway.http.slow_clients import (
+    ConnectionCollector,
+    Parser,
+    SlowClientLimits,
+    slow_client_protocol,
+)
 from gateway.runtime import Runtime
 from gateway.security import development_mode_warning
 from gateway.settings import Settings, with_embedded_upstreams
-from gateway.startup import listen
+from gateway.startup import StartupError, listen
 
-__all__ = ["run_worker", "serve_emulators", "serve_gateway"]
+__all__ = [
+    "loop_factory",
+    "loop_name",
+    "run_loop",
+    "run_worker",
+    "serve_emulators",
+    "serve_gateway",
+]
 
 log = logging.getLogger("gateway")
+T = TypeVar("T")
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+def loop_factory(choice: str) -> LoopFactory | None:
+    """The event loop ``choice`` asks for (the table above); ``None``: asyncio's own."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise StartupError(
+                "GATEWAY_EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)"
+            ) from None
+        return None
+    factory: LoopFactory = uvloop.new_event_loop
+    return factory
+
+
+def run_loop(main: Coroutine[Any, Any, T], choice: str = "auto") -> T:
+    """``asyncio.run(main)`` on the loop ``choice`` names (Python 3.11's ``asyncio.run`` has
+    no ``loop_factory``; ``asyncio.Runner`` has)."""
+    try:
+        factory = loop_factory(choice)
+    except BaseException:
+        main.close()  # never awaited: say nothing of it
+        raise
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(main)
+
+
+def loop_name() -> str:
+    """``uvloop`` or ``asyncio``: which loop runs this coroutine (told in the start line)."""
+    module = type(asyncio.get_running_loop()).__module__
+    return "uvloop" if module.startswith("uvloop") else "asyncio"
+
+
+def _parser(choice: str) -> Parser:
+    if choice == "asyncio":
+        return "h11"
+    return "httptools" if importlib.util.find_spec("httptools") else "h11"
 
 
 async def serve_gateway(settings: Settings) -> None:
@@ -63,14 +132,21 @@ async def serve_gateway(settings: Settings) -> None:
         on_exit=lambda: _begin_shutdown(app),
     )
     limits = SlowClientLimits(settings.header_timeout_seconds, settings.body_timeout_seconds)
-    _guard_slow_clients(main, limits)
+    parser = _parser(settings.event_loop)
+    _guard_slow_clients(main, limits, parser)
     app.state.metrics.registry.register(
         ConnectionCollector(lambda: len(main.server_state.connections), limits)
     )
-    log.info("gateway on %s/graphql", http_root(main_sock))
+    log.info(
+        "gateway on %s/graphql (%s loop, %s parser)",
+        http_root(main_sock),
+        loop_name(),
+        parser,
+        extra={"event_loop": loop_name(), "http_parser": parser},
+    )
     if app.state.admin_app is not None and admin_sock is not None:
         admin = make_server(app.state.admin_app)
-        _guard_slow_clients(admin, limits)
+        _guard_slow_clients(admin, limits, parser)
         sidecars.append((admin, admin_sock))
         log.info("admin (/metrics, /readyz) on %s", http_root(admin_sock))
     await _run(main, main_sock, sidecars)
@@ -86,7 +162,13 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with Runtime.build(settings) as runtime:
-        log.warning("write worker %s: %d tasks", runtime.writes.owner, workers)
+        log.warning(
+            "write worker %s: %d tasks (%s loop)",
+            runtime.writes.owner,
+            workers,
+            loop_name(),
+            extra={"event_loop": loop_name()},
+        )
         await stop.wait()
         runtime.writes.stop_claiming()
     log.warning("write worker stopped")
@@ -126,12 +208,14 @@ def _begin_shutdown(app: Starlette) -> None:
         subscriptions.close()
 
 
-def _guard_slow_clients(server: uvicorn.Server, limits: SlowClientLimits) -> None:
+def _guard_slow_clients(
+    server: uvicorn.Server, limits: SlowClientLimits, parser: Parser = "auto"
+) -> None:
     """Close connections that send their headers or body too slowly (gateway.http.slow_clients).
 
     Set on the config before ``serve()`` loads it, which is when uvicorn reads ``http``.
     """
-    server.config.http = slow_client_protocol(limits)
+    server.config.http = slow_client_protocol(limits, parser)
 
 
 def _sidecar(app: Starlette) -> tuple[uvicorn.Server, socket.socket]:
