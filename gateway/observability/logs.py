@@ -5,6 +5,10 @@ included). A GraphQL request logs one line, ``graphql request``, with its reques
 operation, outcome, duration, upstream calls and cache hits (see ``request_log_fields``).
 Every line passes through a scrubber that blanks anything shaped like a credential
 (bearer tokens, API-key headers, basic auth, JWTs) whatever logged it.
+
+httpx logs every request it sends at INFO (``HTTP Request: GET ... "HTTP/1.1 200 OK"``): a
+line and a formatting pass per upstream call, which the request line's ``upstream_calls``
+already counts. Below ``DEBUG``, httpx and httpcore log warnings only.
 """
 
 from __future__ import annotations
@@ -63,3 +67,10 @@ def configure_logging(level: str = "INFO") -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    quiet = root.level > logging.DEBUG
+    for name in _CHATTY_CLIENTS:
+        # NOTSET: take the root's level again, so DEBUG after a quieter call shows them.
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)
+
+
+_CHATTY_CLIENTS = ("httpx", "httpcore")
