@@ -1,4 +1,5 @@
-"""The ``gateway`` command line: serve, worker, migrate, emulate, schema, check, key, publish.
+"""The ``gateway`` command line: serve, worker, migrate, emulate, schema, check, key, publish,
+operations.
 
 A start-up mistake (``gateway.startup``: a setting, a port in use, an extension, an
 unreachable database) is one line on stderr and exit code 2; anything else is a bug and
@@ -17,6 +18,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from gateway.operations_manifest import operations as write_operations_manifest
 from gateway.settings import Settings, SettingsError, load_settings
 
 __all__ = ["app"]
@@ -244,3 +246,7 @@ def publish(
 
     selection = Selection(tid or (), from_file, node_path or (), modified_from, modified_until)
     raise typer.Exit(run(_settings(config), selection, channel or (), dry_run=dry_run))
+
+
+# Trusted documents: the manifest of the operations in .graphql files (Apollo's format).
+app.command(name="operations")(write_operations_manifest)

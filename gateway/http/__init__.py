@@ -13,6 +13,7 @@
 | ``encoding`` | JSON in and out (orjson) |
 | ``documents`` | checks added to validation: the introspection switch, operation names |
 | ``refusals`` | requests answered before GraphQL runs, and their statuses |
+| ``persisted`` | automatic persisted queries (Apollo's protocol) and trusted documents (a manifest) |
 | ``slow_clients`` | uvicorn protocol classes that close connections sending headers or body too slowly |
 """
 
