@@ -311,3 +311,28 @@ def test_a_character_xml_cannot_carry_is_bad_user_input_naming_the_field(char: s
 def test_tab_newline_and_carriage_return_are_carried() -> None:
     body = pim_xml.build_actions([Action.copy_product(tid="P-1", new_name="a\tb\nc\rd")])
     assert b"a\tb\nc" in body
+
+
+def test_product_tree_reads_as_find_did() -> None:
+    """The one-walk decode (issue 18) answers what ``find`` answered: the first child of a
+    tag wins, unknown children are skipped, plain and ``<i18N>`` items keep their order, and
+    an article's variants are read before the article, so a bad answer names the same fault."""
+    body = f"""<pim xmlns="{NS}"><products><product tid="P">
+      <name>first</name><name>second</name><unknown><vals/></unknown>
+      <vals><val attr="a" type="multi_loc"><itm>x</itm><i18N loc="de_DE"><itm pos="2">y</itm>
+        </i18N><itm key="k">z</itm></val></vals><vals><val attr="ignored"/></vals>
+    </product></products></pim>""".encode()
+    (product,) = pim_xml.parse_products(body)
+    assert product.name is not None and product.name.plain == "first"
+    assert [v.attr for v in product.values] == ["a"]
+    assert [(e.value, e.locale, e.position, e.key) for e in product.values[0].entries] == [
+        ("x", None, None, None),
+        ("y", "de_DE", 2, None),
+        ("z", None, None, "k"),
+    ]
+    both_bad = f"""<pim xmlns="{NS}"><products><product tid="P"><articles><article tid="A">
+      <meta><itm key="id">article</itm></meta>
+      <variants><variant tid="V"><meta><itm key="id">variant</itm></meta></variant></variants>
+    </article></articles></product></products></pim>""".encode()
+    with pytest.raises(UpstreamBadResponse, match="'variant'"):
+        pim_xml.parse_products(both_bad)

@@ -273,13 +273,15 @@ def _variant(el: Element) -> Variant:
 
 def _article(el: Element) -> Article:
     parts = _children(el).get
+    # Its variants are read first, as before: a bad answer names the same fault.
     variants = parts(_VARIANTS)
+    found = () if variants is None else tuple([_variant(v) for v in variants if v.tag == _VARIANT])
     return Article(
         el.get("tid"),
         _localized(parts(_NAME)),
         _item_meta(parts(_META)),
         _values(parts(_VALS)),
-        () if variants is None else tuple([_variant(v) for v in variants if v.tag == _VARIANT]),
+        found,
     )
 
 
