@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from strawberry.dataloader import DataLoader
+
+from gateway.extension_loaders import extension_loader
 from gateway.loaders import Loaders
 from gateway.runtime import Runtime
 
@@ -22,6 +25,7 @@ class GatewayContext:
     request: Any = None
     response: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
+    extension_loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -41,6 +45,15 @@ class GatewayContext:
             request=request,
             response=response,
         )
+
+    def loader(self, name: str) -> DataLoader[Any, Any]:
+        """This request's loader ``name``, added by an extension with ``registry.add_loader``
+        (``gateway.extension_loaders``); made on first use."""
+        found = self.extension_loaders.get(name)
+        if found is None:
+            found = extension_loader(self.runtime, name, self.request)
+            self.extension_loaders[name] = found
+        return found
 
     def pick_locales(self, explicit: str | None) -> tuple[str, ...]:
         """The locale chain of one localized field (``schema/localized.py`` walks it).

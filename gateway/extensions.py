@@ -11,11 +11,13 @@ def register(registry):
     registry.add_schema_extension(MyExtension)  # a strawberry SchemaExtension
     registry.add_request_hook(my_hook)          # async def my_hook(context) -> None
     registry.set_mapping("omnicommerce", my_mapping)  # see gateway.mappings
+    registry.add_loader("users", users_by_id, upstream=MY_API)  # see gateway.extension_loaders
 ```
 
 Resolvers added with ``add_field`` receive the GraphQL object as ``root`` and may take
 ``info: strawberry.Info`` to reach ``info.context.loaders``, ``.runtime`` (the clients) and
-``.principal``. An extension that cannot be imported, lacks ``register``, or breaks the
+``.principal``; ``info.context.loader("users")`` is the request's loader an extension added
+(its calls go through the gateway's transport and shared cache). An extension that cannot be imported, lacks ``register``, or breaks the
 schema stops the gateway at start with an ``ExtensionError`` naming the module.
 """
 
@@ -34,9 +36,17 @@ from typing import Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from gateway.extension_loaders import (
+    BUILT_IN_UPSTREAMS,
+    BatchFunction,
+    ExtensionUpstream,
+    LoaderSpec,
+)
+
 __all__ = [
     "ExtensionError",
     "ExtensionRegistry",
+    "ExtensionUpstream",
     "RequestHook",
     "load_extensions",
 ]
@@ -66,6 +76,7 @@ class ExtensionRegistry:
     schema_extensions: list[Any] = field(default_factory=list)
     request_hooks: list[RequestHook] = field(default_factory=list)
     mappings: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    loaders: dict[str, LoaderSpec] = field(default_factory=dict)
     modules: list[str] = field(default_factory=list)
     _current: str = "<api>"
 
@@ -99,6 +110,31 @@ class ExtensionRegistry:
     def set_mapping(self, channel: str, mapping: Callable[..., Any]) -> None:
         """Replace the mapping of a PIM product onto ``channel`` (omnicommerce, citrusad)."""
         self.mappings[channel] = mapping
+
+    def add_loader(
+        self,
+        name: str,
+        batch: BatchFunction,
+        *,
+        upstream: ExtensionUpstream,
+        max_batch_size: int | None = 100,
+    ) -> None:
+        """A loader ``info.context.loader(name)`` hands resolvers, one per request:
+        ``await batch(keys, calls)`` returns one slot per key, ``calls`` reaching ``upstream``
+        through the gateway's transport; see ``gateway.extension_loaders``."""
+        if name in self.loaders:
+            raise ExtensionError(f"extension {self._current}: loader {name!r} added twice")
+        if upstream.name in BUILT_IN_UPSTREAMS:
+            raise ExtensionError(
+                f"extension {self._current}: upstream name {upstream.name!r} is the gateway's own"
+            )
+        for other in self.loaders.values():
+            if other.upstream.name == upstream.name and other.upstream != upstream:
+                raise ExtensionError(
+                    f"extension {self._current}: upstream {upstream.name!r} declared twice, "
+                    "differently"
+                )
+        self.loaders[name] = LoaderSpec(name, upstream, batch, max_batch_size, self._current)
 
     @contextmanager
     def fields_applied(self, types: dict[str, type]) -> Iterator[None]:
