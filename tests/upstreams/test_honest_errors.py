@@ -147,3 +147,21 @@ async def test_a_pim_read_answered_503_names_the_status(
     with pytest.raises(UpstreamUnavailable) as caught:
         await pim.list_classifications()
     assert caught.value.message == "the upstream answered 503 (Service Unavailable)"
+
+
+async def test_a_forwarded_header_echoed_by_an_upstream_is_scrubbed() -> None:
+    # An extension may forward the caller's token; an upstream that quotes what it was sent
+    # must not carry it into the error the caller (or the log) sees.
+    token = "Bearer caller-secret-token-123"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        echoed = f"invalid token {request.headers['authorization']} for /users"
+        return httpx.Response(403, json={"message": echoed})
+
+    config = UpstreamConfig(name="users", base_url="http://users.test")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url=config.base_url)
+    async with UpstreamTransport(config, client=http) as transport:
+        with pytest.raises(UpstreamRejected) as caught:
+            await transport.request("GET", "/users", headers={"Authorization": token})
+    assert "caller-secret-token-123" not in caught.value.message
+    assert "***" in caught.value.message

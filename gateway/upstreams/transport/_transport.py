@@ -77,6 +77,7 @@ __all__ = [
     "UpstreamTransport",
 ]
 
+_SCRUB = "gateway.scrub"  # request extension: header values to keep out of error texts
 log = logging.getLogger("gateway.upstreams.transport")
 
 BeforeSend = Callable[[], Awaitable[None]]
@@ -248,6 +249,10 @@ class UpstreamTransport:
         request = self._client.build_request(
             method, path, params=params, json=json, content=content, headers=headers
         )
+        if headers:
+            # A call's own headers (an extension forwarding the caller's token) are as secret
+            # as the configured credential: an upstream echoing them is scrubbed of them too.
+            request.extensions[_SCRUB] = tuple(v for v in headers.values() if len(v) >= 6)
         cfg = self.config
         deadline = self._deadline(safe)
         number = 0
@@ -464,7 +469,7 @@ class UpstreamTransport:
         explained = read_error(status, body) if read_error and status >= 400 else None
         if explained is not None:
             # The reader quotes the upstream, which may echo what it was sent.
-            explained.message = self._scrub(explained.message)
+            explained.message = self._scrub(explained.message, response)
             explained.args = (explained.message,)
             raise _Failure(explained, sent=True, retry_after=retry_after if status == 503 else None)
         if status >= 500:
@@ -477,13 +482,16 @@ class UpstreamTransport:
             raise _Failure(
                 UpstreamBadResponse("unexpected redirect", upstream=up, status=status), sent=True
             )
-        said = upstream_said(self._scrub(_reason(body)))
+        said = upstream_said(self._scrub(_reason(body), response))
         message = f"the upstream rejected the request; {said}" if said else None
         raise _Failure(UpstreamRejected(message, upstream=up, status=status), sent=True)
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, text: str, response: httpx.Response | None = None) -> str:
         """An upstream may echo what it was sent: never let a credential through."""
-        for secret in self.config.secrets:
+        sent: tuple[str, ...] = ()
+        if response is not None:
+            sent = response.request.extensions.get(_SCRUB, ())
+        for secret in (*self.config.secrets, *sent):
             text = text.replace(secret, "***")
         return text
 
