@@ -6,8 +6,11 @@
 | ``__schema`` / ``__type`` with introspection off | graphql-core's ``NoSchemaIntrospectionCustomRule``; ``__typename`` stays allowed |
 
 Each distinct query text is parsed once: the verdict (not the document) is kept in an LRU
-cache, so a client repeating its operations pays one dictionary lookup. Texts that do not
-parse are left to the schema, which reports the syntax error itself.
+cache, so a client repeating its operations pays one dictionary lookup. The parse is the
+schema's own (``gateway.security.parsing``, within the lexical limits ``parse_limits``, kept
+per text), so a hostile text is refused by a cheap scan before graphql-core lexes it, and a
+text is parsed once for both. Texts that do not parse, or break a limit, are left to the
+schema, which reports why itself.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from gateway.security.parsing import ParseLimits, parse_cached
 
 __all__ = ["DocumentChecks"]
 
@@ -35,10 +40,16 @@ class DocumentChecks:
     """``checks.errors(query, operation_name)`` lists the request errors (empty: go on)."""
 
     def __init__(
-        self, schema: GraphQLSchema, *, introspection: bool, cache_size: int = 1024
+        self,
+        schema: GraphQLSchema,
+        *,
+        introspection: bool,
+        cache_size: int = 1024,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self._schema = schema
         self._introspection = introspection
+        self._parse_limits = parse_limits or ParseLimits()
         self._verdict = lru_cache(maxsize=cache_size)(self._inspect)
 
     def errors(self, query: str, operation_name: str | None) -> list[GraphQLError]:
@@ -62,7 +73,7 @@ class DocumentChecks:
 
     def _inspect(self, query: str) -> _Verdict | None:
         try:
-            document = parse(query)
+            document = parse_cached(query, self._parse_limits)
         except GraphQLError:
             return None
         operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)

@@ -17,10 +17,11 @@ Variables that do not coerce are ``BAD_USER_INPUT`` too (``variables``). Nothing
 upstream: every refusal comes before execution.
 
 The lexical limits are checked by one regex scan of the text before graphql-core builds the
-AST, so a refusal costs the text up to the offending token. Each text's parse (document or
-refusal) and the document-only validation errors of each (schema, text, operationName) are
-kept in an LRU (``validation_cache``): a repeated document is parsed and validated once,
-while the limits, which read the variables, are checked on every request.
+AST, so a refusal costs the text up to the offending token; each text's parse (document or
+refusal) is kept per process (``parsing``, shared with the endpoint's document checks). The
+document-only validation errors of each (schema, text, operationName) are kept in an LRU
+(``validation_cache``): a repeated document is parsed and validated once, while the limits,
+which read the variables, are checked on every request.
 
 Why not strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` / ``MaxTokensLimiter``: the
 depth limiter skips introspection fields (so ``__schema { types { fields { type { ofType ...``
@@ -46,7 +47,6 @@ from typing import Any, cast
 
 from graphql import (
     ArgumentNode,
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -72,12 +72,11 @@ from graphql import (
     get_named_type,
     is_composite_type,
     is_leaf_type,
-    parse,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
-from gateway.security.lexical import scan_document
+from gateway.security.parsing import ParseLimits, parse_cached
 from gateway.security.validation_cache import ValidationCache
 from gateway.security.variables import VariableErrors
 from gateway.settings import Settings
@@ -96,10 +95,6 @@ __all__ = [
 
 ExtensionFactory = Callable[[], SchemaExtension]
 
-# A document may be this many characters per token of ``max_tokens`` long (100,000 with the
-# default 5,000): room for long names, strings and indentation, while graphql-core's
-# character-at-a-time lexer stays near 25 ms on the longest text.
-DOCUMENT_CHARS_PER_TOKEN = 20
 
 CODES = {
     "tokens": "MAX_TOKENS_LIMIT",
@@ -470,38 +465,14 @@ class OperationLimitsExtension(SchemaExtension):
         self.max_tokens = max_tokens
         self.max_repeated_fields = max_repeated_fields
         self.validations = validations
-        # graphql-core lexes in Python, a character at a time: the text's length is bounded.
-        self.max_chars = None if max_tokens is None else max_tokens * DOCUMENT_CHARS_PER_TOKEN
+        self.parse_limits = ParseLimits(max_tokens, limits.max_depth, max_repeated_fields)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            context.graphql_document = self._parse(query)
+            context.graphql_document = parse_cached(query, self.parse_limits)
         yield
-
-    def _parse(self, query: str) -> DocumentNode:
-        cache = self.validations
-        known = cache.parsed(query) if cache is not None else None
-        if isinstance(known, GraphQLError):
-            raise known
-        if known is not None:
-            return known
-        try:
-            document = _parse_within_limits(
-                query,
-                self.max_tokens,
-                self.limits.max_depth,
-                self.max_repeated_fields,
-                self.max_chars,
-            )
-        except GraphQLError as refused:
-            if cache is not None:
-                cache.keep_parsed(query, refused)
-            raise
-        if cache is not None:
-            cache.keep_parsed(query, document)
-        return document
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -528,46 +499,6 @@ class OperationLimitsExtension(SchemaExtension):
                 context.validation_rules,
             )
         yield
-
-
-def _parse_within_limits(
-    query: str,
-    max_tokens: int | None,
-    max_depth: int | None,
-    max_repeated: int | None,
-    max_chars: int | None = None,
-) -> DocumentNode:
-    """One lexical scan refuses what breaks a limit (coded), then graphql-core parses.
-
-    Nesting is not refused by the scan: only the executed operation's depth counts (a
-    GraphiQL document may hold a deeper one). Only a failed parse pays for a second scan
-    that tells whether the nesting was why.
-    """
-    refused = scan_document(
-        query,
-        max_tokens=max_tokens,
-        max_depth=None,
-        max_repeated=max_repeated,
-        max_chars=max_chars,
-    )
-    if refused is not None:
-        raise refused
-    try:
-        return parse(query, max_tokens=max_tokens)
-    except GraphQLError:
-        deep = scan_document(query, max_tokens=None, max_depth=max_depth, max_repeated=None)
-        if deep is not None:
-            raise deep from None
-        raise
-    except RecursionError:  # older graphql-core has no nesting guard of its own
-        raise _too_deep(max_depth) from None
-
-
-def _too_deep(max_depth: int | None) -> GraphQLError:
-    return GraphQLError(
-        f"The operation is nested deeper than the limit of {max_depth}.",
-        extensions={"code": CODES["depth"], "limit": max_depth},
-    )
 
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")

@@ -1,7 +1,4 @@
-"""Parse and validation results kept per document text, so a repeated document costs a lookup.
-
-``ValidationCache.parsed(query)`` is the document (or the refusal: a syntax error, a lexical
-limit) a text parsed to before; ``keep_parsed`` records one.
+"""Validation results kept per document text, so a repeated document is validated once.
 
 ``ValidationCache.validate(schema, document, query, operation_name, rules)`` returns what
 ``graphql.validate`` with ``rules`` (plus strawberry's two) would, split in two:
@@ -59,28 +56,10 @@ class ValidationCache:
         self.size = size
         self.max_text = max_text
         self._errors: OrderedDict[_Key, tuple[GraphQLError, ...]] = OrderedDict()
-        self._parsed: OrderedDict[str, DocumentNode | GraphQLError] = OrderedDict()
         self._lock = threading.Lock()  # execute_sync may run in worker threads
 
     def __len__(self) -> int:
         return len(self._errors)
-
-    def parsed(self, query: str) -> DocumentNode | GraphQLError | None:
-        """The document ``query`` parsed to, or a fresh copy of its refusal; ``None``: unknown."""
-        with self._lock:
-            known = self._parsed.get(query)
-            if known is not None:
-                self._parsed.move_to_end(query)
-        return _copy(known) if isinstance(known, GraphQLError) else known
-
-    def keep_parsed(self, query: str, outcome: DocumentNode | GraphQLError) -> None:
-        if len(query) > self.max_text:
-            return
-        kept = _copy(outcome) if isinstance(outcome, GraphQLError) else outcome
-        with self._lock:
-            self._parsed[query] = kept
-            while len(self._parsed) > self.size:
-                self._parsed.popitem(last=False)
 
     def validate(
         self,

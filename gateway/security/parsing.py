@@ -1,0 +1,124 @@
+"""Documents parsed within the lexical limits, each text once per process.
+
+``parse_cached(query, limits)`` returns the ``DocumentNode`` or raises the coded refusal
+(``MAX_DOCUMENT_SIZE_LIMIT``, ``MAX_TOKENS_LIMIT``, ``MAX_REPEATED_FIELDS``, ``MAX_DEPTH_LIMIT``,
+or graphql-core's syntax error). The regex scan (``lexical``) runs first, so graphql-core's
+character-at-a-time lexer only ever sees a text within every limit.
+
+Both callers of a request share it: the endpoint's document checks (several operations,
+introspection) and the schema's limits extension, so a text is parsed once however many look
+at it, and a text seen before costs a dictionary lookup. The LRU is keyed by (limits, text);
+texts over ``MAX_KEPT_CHARS`` are not kept. Refusals are handed out as fresh copies: later
+steps add codes and strip suggestions in place.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from graphql import DocumentNode, GraphQLError, parse
+
+from gateway.security.lexical import scan_document
+
+__all__ = ["DOCUMENT_CHARS_PER_TOKEN", "ParseLimits", "parse_cached", "parse_within_limits"]
+
+# A document may be this many characters per token of ``max_tokens`` long (100,000 with the
+# default 5,000): room for long names, strings and indentation, while graphql-core's
+# character-at-a-time lexer stays near 25 ms on the longest text.
+DOCUMENT_CHARS_PER_TOKEN = 20
+MAX_KEPT_CHARS = 100_000
+_SIZE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """The lexical limits (``None``: off); the defaults are the settings' defaults."""
+
+    max_tokens: int | None = 5000
+    max_depth: int | None = 15
+    max_repeated: int | None = 50
+
+    @property
+    def max_chars(self) -> int | None:
+        return None if self.max_tokens is None else self.max_tokens * DOCUMENT_CHARS_PER_TOKEN
+
+
+_parsed: OrderedDict[tuple[ParseLimits, str], DocumentNode | GraphQLError] = OrderedDict()
+_lock = threading.Lock()  # execute_sync may run in worker threads
+
+
+def parse_cached(query: str, limits: ParseLimits) -> DocumentNode:
+    """``parse_within_limits``, once per (limits, text)."""
+    key = (limits, query)
+    with _lock:
+        known = _parsed.get(key)
+        if known is not None:
+            _parsed.move_to_end(key)
+    if isinstance(known, GraphQLError):
+        raise _copy(known)
+    if known is not None:
+        return known
+    try:
+        document = parse_within_limits(query, limits)
+    except GraphQLError as refused:
+        _keep(key, _copy(refused))
+        raise
+    _keep(key, document)
+    return document
+
+
+def _keep(key: tuple[ParseLimits, str], outcome: DocumentNode | GraphQLError) -> None:
+    if len(key[1]) > MAX_KEPT_CHARS:
+        return
+    with _lock:
+        _parsed[key] = outcome
+        while len(_parsed) > _SIZE:
+            _parsed.popitem(last=False)
+
+
+def parse_within_limits(query: str, limits: ParseLimits) -> DocumentNode:
+    """One lexical scan refuses what breaks a limit (coded), then graphql-core parses.
+
+    Nesting is not refused by the scan: only the executed operation's depth counts (a
+    GraphiQL document may hold a deeper one). Only a failed parse pays for a second scan
+    that tells whether the nesting was why.
+    """
+    refused = scan_document(
+        query,
+        max_tokens=limits.max_tokens,
+        max_depth=None,
+        max_repeated=limits.max_repeated,
+        max_chars=limits.max_chars,
+    )
+    if refused is not None:
+        raise refused
+    try:
+        return parse(query, max_tokens=limits.max_tokens)
+    except GraphQLError:
+        deep = scan_document(query, max_tokens=None, max_depth=limits.max_depth, max_repeated=None)
+        if deep is not None:
+            raise deep from None
+        raise
+    except RecursionError:  # older graphql-core has no nesting guard of its own
+        raise too_deep(limits.max_depth) from None
+
+
+def too_deep(max_depth: int | None) -> GraphQLError:
+    return GraphQLError(
+        f"The operation is nested deeper than the limit of {max_depth}.",
+        extensions={"code": "MAX_DEPTH_LIMIT", "limit": max_depth},
+    )
+
+
+def _copy(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        error.message,
+        error.nodes,
+        error.source,
+        error.positions,
+        error.path,
+        error.original_error,
+        dict(error.extensions) if error.extensions else None,
+    )
