@@ -6,6 +6,8 @@ defines ``register(registry: ExtensionRegistry) -> None``:
 ```python
 def register(registry):
     registry.add_field("Product", "shout", lambda root: root.tid.upper())  # a new field
+    registry.add_field("Product", "maker", loader="makers", key="maker_id",  # a loaded one
+                       graphql_type=Maker | None, build=Maker.from_row)
     registry.add_query(MyQuery)                 # a strawberry type: its fields join Query
     registry.add_mutation(MyMutation)           # ... or Mutation
     registry.add_schema_extension(MyExtension)  # a strawberry SchemaExtension
@@ -17,8 +19,10 @@ def register(registry):
 Resolvers added with ``add_field`` receive the GraphQL object as ``root`` and may take
 ``info: strawberry.Info`` to reach ``info.context.loaders``, ``.runtime`` (the clients) and
 ``.principal``; ``info.context.loader("users")`` is the request's loader an extension added
-(its calls go through the gateway's transport and shared cache). An extension that cannot be imported, lacks ``register``, or breaks the
-schema stops the gateway at start with an ``ExtensionError`` naming the module.
+(its calls go through the gateway's transport and shared cache). Fields declared plannable
+(a loaded field, ``context_only=True``; see ``gateway.extension_fields``) run on the fast
+executor; others on graphql-core. An extension that cannot be imported, lacks ``register``,
+or breaks the schema stops the gateway at start with an ``ExtensionError`` naming the module.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import importlib
 import os
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -36,6 +40,7 @@ from typing import Any
 import strawberry
 from strawberry.types.field import StrawberryField
 
+from gateway.extension_fields import CONTEXT_ONLY, loaded_field
 from gateway.extension_loaders import (
     BUILT_IN_UPSTREAMS,
     BatchFunction,
@@ -84,13 +89,45 @@ class ExtensionRegistry:
         self,
         type_name: str | type,
         name: str,
-        resolver: Callable[..., Any],
+        resolver: Callable[..., Any] | None = None,
         *,
         description: str | None = None,
+        context_only: bool = False,
+        loader: str | None = None,
+        key: str | Callable[[Any], Hashable] | None = None,
+        build: Callable[[Any], Any] | None = None,
+        graphql_type: Any = None,
     ) -> None:
-        """Add field ``name`` (snake_case becomes camelCase) to an existing object type."""
+        """Add field ``name`` (snake_case becomes camelCase) to an existing object type.
+
+        Either ``resolver`` (``context_only=True``: it reads nothing of ``info`` but
+        ``info.context``, so the fast executor may call it) or ``loader`` and ``key``: the
+        field is ``build(await info.context.loader(loader).load(root.<key>))``, typed
+        ``graphql_type``, and runs batched per level on the fast path
+        (``gateway.extension_fields``)."""
         owner = type_name if isinstance(type_name, str) else type_name.__name__
-        added = strawberry.field(resolver=resolver, description=description)
+        if loader is not None:
+            if resolver is not None or key is None or graphql_type is None:
+                raise ExtensionError(
+                    f"extension {self._current}: field {name!r} with a loader takes key= and "
+                    "graphql_type=, and no resolver"
+                )
+            added = loaded_field(
+                loader,
+                key=key,
+                graphql_type=graphql_type,
+                build=build,
+                description=description,
+            )
+        elif resolver is None:
+            raise ExtensionError(f"extension {self._current}: field {name!r} needs a resolver")
+        else:
+            added = strawberry.field(
+                resolver=resolver,
+                description=description,
+                graphql_type=graphql_type,
+                metadata=CONTEXT_ONLY if context_only else None,
+            )
         added.python_name = name
         self.fields.append(_AddedField(owner, added, self._current))
 

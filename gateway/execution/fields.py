@@ -11,13 +11,19 @@
 ``implementation(schema, field_def)`` answers ``None`` for what the fast path must not call
 itself: strawberry field extensions or permissions, exception handlers, and resolvers that
 do not live in the gateway's own ``schema`` package (extensions add those; they may read more
-of ``info`` than ``info.context``, the only part the fast path's ``FastInfo`` carries).
+of ``info`` than ``info.context``, the only part the fast path's ``FastInfo`` carries) unless
+the extension declared them plannable (``gateway.extension_fields``):
+
+| extension field | ``Kind`` |
+| --- | --- |
+| ``loaded_field(loader, key=...)`` | ``BATCH``: ``context.loader(loader).load(key)`` per object, one batch per level |
+| ``metadata=CONTEXT_ONLY`` | ``SYNC`` or ``ASYNC`` as above; a plain function (``root`` instead of ``self``) too |
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +33,7 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 
 from gateway.execution.batch import Batch, batches
+from gateway.extension_fields import FAST_PATH, LoadedField
 
 __all__ = ["FastInfo", "Implementation", "Kind", "implementation"]
 
@@ -77,11 +84,17 @@ def implementation(schema: strawberry.Schema, field_def: GraphQLField) -> Implem
     resolver = field.base_resolver
     if resolver is None:
         return Implementation(Kind.ATTRIBUTE, python_name)
+    metadata: Mapping[Any, Any] = field.metadata or {}
+    declared = metadata.get(FAST_PATH)
+    if isinstance(declared, LoadedField):
+        return Implementation(Kind.BATCH, python_name, batch=_loaded_batch(declared))
     func: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
-    if not getattr(func, "__module__", "").startswith(_TRUSTED_PACKAGES):
+    if declared is None and not getattr(func, "__module__", "").startswith(_TRUSTED_PACKAGES):
         return None
     if resolver.self_parameter is None:
-        return None  # static and class methods: strawberry passes no source; rare, not ours
+        if declared is None or resolver.root_parameter is None:
+            return None  # static and class methods: strawberry passes no source; rare, not ours
+        func = _without_self(func)  # a declared plain function: the parent goes to ``root``
     info = resolver.info_parameter
     sources = tuple(
         p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None
@@ -100,3 +113,21 @@ def implementation(schema: strawberry.Schema, field_def: GraphQLField) -> Implem
     if batch is not None:
         return replace(sync, kind=Kind.BATCH, batch=batch)
     return replace(sync, kind=Kind.ASYNC)
+
+
+def _without_self(func: Callable[..., Any]) -> Callable[..., Any]:
+    def call(_obj: Any, /, **kwargs: Any) -> Any:
+        return func(**kwargs)
+
+    return call
+
+
+def _loaded_batch(spec: LoadedField) -> Batch:
+    """``spec``'s resolver for a whole level: the same keys, the same loader, no task each."""
+    key_of, name = spec.key_of, spec.loader
+
+    def start(objs: list[Any], kwargs: Any, context: Any) -> list[Any]:
+        load = context.loader(name).load
+        return [None if (key := key_of(o)) is None else load(key) for o in objs]
+
+    return Batch(start, spec.value)
