@@ -23,7 +23,7 @@ the extension declared them plannable (``gateway.extension_fields``):
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,6 +71,7 @@ class Implementation:
 
 
 TYPENAME = Implementation(Kind.TYPENAME, "__typename")
+_NONE = object()
 
 
 def implementation(schema: strawberry.Schema, field_def: GraphQLField) -> Implementation | None:
@@ -128,6 +129,16 @@ def _loaded_batch(spec: LoadedField) -> Batch:
 
     def start(objs: list[Any], kwargs: Any, context: Any) -> list[Any]:
         load = context.loader(name).load
-        return [None if (key := key_of(o)) is None else load(key) for o in objs]
+        # Many objects share a key (posts by one user): the loader would hand each the same
+        # future, but asking it once per key is cheaper than its own cache.
+        futures: dict[Hashable, Any] = {None: None}
+        slots = []
+        for o in objs:
+            key = key_of(o)
+            future = futures.get(key, _NONE)
+            if future is _NONE:
+                future = futures[key] = load(key)
+            slots.append(future)
+        return slots
 
     return Batch(start, spec.value)
