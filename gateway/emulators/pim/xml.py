@@ -101,13 +101,13 @@ def parse_pim(body: bytes) -> etree._Element:
         # entity-expansion bombs and keeps unexpanded references out of the store.
         raise InvalidInput("DOCTYPE declarations are not allowed")
     if root.tag != q("pim"):
-        raise InvalidInput(f"Unexpected root element {root.tag}, expected {{{NS}}}pim")
+        raise InvalidInput(f"Unexpected root element {root.tag!s}, expected {{{NS}}}pim")
     return root
 
 
 def pim_document(info_type: str | None = None, *, with_meta: bool = True) -> etree._Element:
     """A response ``<pim>`` root; ``with_meta=False`` lets a caller place the meta itself."""
-    root = etree.Element(q("pim"), nsmap={None: NS})  # type: ignore[dict-item]
+    root = etree.Element(q("pim"), nsmap={None: NS})
     root.set("schemaVersion", SCHEMA_VERSION)
     if with_meta:
         add_meta(root, info_type)
@@ -140,7 +140,7 @@ def add_response(
 
 def issues_document(code: str, description: str, message: str) -> etree._Element:
     """The documented request-level error (400 / 401 / 403 / 500)."""
-    root = etree.Element(q("response"), nsmap={None: NS})  # type: ignore[dict-item]
+    root = etree.Element(q("response"), nsmap={None: NS})
     details = sub(root, "details")
     sub(details, "itm", {"key": "supportId"}, str(uuid.uuid4()))
     issues = sub(root, "issues")

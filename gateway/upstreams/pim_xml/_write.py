@@ -99,7 +99,7 @@ def _sub(parent: Element, tag: str, attrs: Attrs | None = None, text: str | None
 
 
 def _document(meta: Mapping[str, str] | None, schema_version: str) -> Element:
-    root = etree.Element(q("pim"), nsmap={None: NS})  # type: ignore[dict-item]
+    root = etree.Element(q("pim"), nsmap={None: NS})
     root.set("schemaVersion", schema_version)
     if meta is not None:
         _items(root, "meta", meta)
