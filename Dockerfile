@@ -13,13 +13,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     GATEWAY_DATABASE=/var/lib/gateway/gateway.sqlite3
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+# constraints.txt: the versions `make` and CI install (`make lock`), so the image runs what was tested.
+COPY pyproject.toml README.md constraints.txt ./
 COPY gateway ./gateway
 COPY schema ./schema
 # Example extensions (GATEWAY_EXTENSIONS=examples.computed_field): imported from /app, the
 # working directory; mount your own beside them (-v ./my_ext.py:/app/my_ext.py:ro).
 COPY examples ./examples
-RUN pip install --no-compile . \
+RUN pip install --no-compile -c constraints.txt . \
     && useradd --system --uid 10001 --home-dir /app gateway \
     && mkdir -p /var/lib/gateway \
     && chown 10001 /var/lib/gateway
