@@ -61,9 +61,12 @@ async def test_250_items_become_3_paced_requests_without_429(
 ) -> None:
     result = await client.register([product(i) for i in range(250)])
     assert (result.accept, result.failure, result.unknown) == (250, 0, ())
-    sizes = [len(ids) for ids in _posts(omnicommerce_server)]
-    assert sizes == [100, 100, 50]
-    assert _posts(omnicommerce_server)[0][0] == "P-0"  # in order
+    # The chunks go out concurrently (paced, not one after another): they may arrive in any
+    # order, each holding consecutive items.
+    chunks = sorted(_posts(omnicommerce_server), key=lambda ids: int(ids[0].split("-")[1]))
+    assert [len(ids) for ids in chunks] == [100, 100, 50]
+    assert [ids[0] for ids in chunks] == ["P-0", "P-100", "P-200"]
+    assert [i for ids in chunks for i in ids] == [f"P-{i}" for i in range(250)]
     assert len(omnicommerce_server.app.state.store.products) == 250
     assert _statuses(client) == {"202"}
 
