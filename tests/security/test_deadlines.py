@@ -309,8 +309,12 @@ def test_a_write_outlasting_the_deadline_answers_with_its_running_job(
     assert "errors" not in body, body["errors"]
     answer = body["data"]["registerCommerceProducts"]
     assert answer["ok"] is False
-    assert answer["job"]["state"] == "RUNNING"
-    assert answer["results"] == [{"status": "SENDING"}]  # on the wire to the slow upstream
+    # RUNNING with the item on the wire to the slow upstream, or, when the new process's
+    # workers were still in their quiet start at the deadline, QUEUED: either way told.
+    assert (answer["job"]["state"], answer["results"]) in (
+        ("RUNNING", [{"status": "SENDING"}]),
+        ("QUEUED", [{"status": "QUEUED"}]),
+    )
     # The job ran on after the answer: the upstream answers at 5 s and the job completes.
     job = "query($id: ID!) { writeJob(id: $id) { state } }"
     ids = {"id": answer["job"]["id"]}
