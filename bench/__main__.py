@@ -7,6 +7,7 @@
 | ``--concurrency C`` | concurrent clients (default 16) |
 | ``--scenario NAME`` | only this scenario; repeat for several |
 | ``--mixed-requests N`` | mixed requests before the memory reading (default 10,000, fewer if too slow) |
+| ``--hostile-only`` | only the hostile section (``bench.hostile``), which otherwise runs last |
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from bench.hostile import run_hostile
 from bench.options import QUICK, SCENARIOS, Options
 from bench.runner import run
 
@@ -34,6 +36,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--mixed-requests", type=int, help="mixed requests before the RSS reading")
     parser.add_argument("--bulk-items", type=int, help="items per bulk-write mutation")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline")
+    parser.add_argument("--hostile-only", action="store_true", help="only the hostile section")
     args = parser.parse_args(argv)
     options = QUICK if args.quick else Options()
     changes: dict[str, object] = {
@@ -63,7 +66,10 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(parse_options(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    options = parse_options(args)
+    code = 0 if "--hostile-only" in args else run(options)
+    return max(code, run_hostile(options, sys.stdout))
 
 
 if __name__ == "__main__":

@@ -24,12 +24,14 @@ from bench.bulk import BulkFigures, BulkOutcome
 from bench.options import TARGET_MIXED_REQUESTS
 from bench.report import Measured, format_table
 
-__all__ = ["MemoryFigures", "summary_table"]
+__all__ = ["HostileFigures", "MemoryFigures", "hostile_table", "summary_table"]
 
 _HEADER = ("target", "goal", "ours", "baseline", "met?")
 _COMMERCE_CEILING = 500.0
 _RSS_LIMIT_MB = 150.0
 _BULK_ITEMS = 10_000
+_REFUSAL_CPU_MS = 20.0  # issue 14: CPU per refused request, the worst document
+_ATTACKED_RATIO = 2.0  # issue 14: a normal query's p50 beside 4 attackers, against alone
 
 
 @dataclass(slots=True)
@@ -182,3 +184,35 @@ def summary_table(
         *_deep_rows(results, "deep", "info: deep read + catalogProduct"),
     ]
     return format_table(_HEADER, rows)
+
+
+@dataclass(slots=True)
+class HostileFigures:
+    """The hostile section's two issue 14 figures (``bench.hostile``)."""
+
+    worst_document: str
+    worst_cpu_ms: float
+    p50_alone_ms: float
+    p50_attacked_ms: float
+    wrong_answers: int  # hostile requests that were not refused with their code
+
+
+def hostile_table(f: HostileFigures) -> str:
+    ratio = f.p50_attacked_ms / f.p50_alone_ms if f.p50_alone_ms else float("inf")
+    rows = [
+        (
+            "CPU per refused request",
+            f"<= {_REFUSAL_CPU_MS:.0f} ms, worst document",
+            f"{f.worst_cpu_ms:.1f} ms ({f.worst_document})",
+            _yes(f.worst_cpu_ms <= _REFUSAL_CPU_MS and not f.wrong_answers),
+        ),
+        (
+            "normal p50 beside 4 attackers",
+            f"<= {_ATTACKED_RATIO:.0f}x alone",
+            f"{f.p50_attacked_ms:.1f} ms vs {f.p50_alone_ms:.1f} ms alone ({ratio:.2f}x)",
+            _yes(ratio <= _ATTACKED_RATIO),
+        ),
+    ]
+    if f.wrong_answers:
+        rows.append(("hostile requests not refused", "0", str(f.wrong_answers), "NO"))
+    return format_table(("target", "goal", "ours", "met?"), rows)

@@ -113,12 +113,16 @@ def too_deep(max_depth: int | None) -> GraphQLError:
 
 
 def _copy(error: GraphQLError) -> GraphQLError:
-    return GraphQLError(
+    """A fresh error with the same fields; its locations are copied, not computed again from
+    the source (a scan of the text per error)."""
+    copy = GraphQLError(
         error.message,
-        error.nodes,
-        error.source,
-        error.positions,
+        extensions=dict(error.extensions) if error.extensions else None,
+    )
+    copy.nodes, copy.source, copy.positions = error.nodes, error.source, error.positions
+    copy.locations, copy.path, copy.original_error = (
+        error.locations,
         error.path,
         error.original_error,
-        dict(error.extensions) if error.extensions else None,
     )
+    return copy

@@ -19,7 +19,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
 
 from graphql import (
     ASTValidationRule,
@@ -110,13 +109,16 @@ def _checks_on_construction(rule: type[ASTValidationRule]) -> bool:
 
 
 def _copy(error: GraphQLError) -> GraphQLError:
-    extensions: dict[str, Any] | None = dict(error.extensions) if error.extensions else None
-    return GraphQLError(
+    """A fresh error with the same fields; its locations are copied, not computed again from
+    the source (a scan of the text per error)."""
+    copy = GraphQLError(
         error.message,
-        error.nodes,
-        error.source,
-        error.positions,
+        extensions=dict(error.extensions) if error.extensions else None,
+    )
+    copy.nodes, copy.source, copy.positions = error.nodes, error.source, error.positions
+    copy.locations, copy.path, copy.original_error = (
+        error.locations,
         error.path,
         error.original_error,
-        extensions,
     )
+    return copy
