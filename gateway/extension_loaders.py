@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from strawberry.dataloader import DataLoader
 
@@ -128,6 +129,9 @@ class UpstreamCalls:
 
 
 BatchFunction = Callable[[list[Any], UpstreamCalls], Awaitable[Sequence[Any]]]
+Load = Callable[[list[Any]], Awaitable[list[Any]]]
+# Batch functions of loaders without forwarded headers, by transport and loader name.
+_PREPARED: WeakKeyDictionary[UpstreamTransport, dict[str, Load]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +162,21 @@ def extension_loader(runtime: Runtime, name: str, request: Any = None) -> DataLo
     transport = _transport(runtime, spec.upstream)
     if spec.upstream.forward_headers:
         not_cacheable()  # the answer depends on headers the response cache does not key by
-    forwarded = _forwarded(spec.upstream.forward_headers, request)
+        forwarded = _forwarded(spec.upstream.forward_headers, request)
+        load = _batch_load(runtime, spec, transport, forwarded)
+    else:
+        # The same for every request: made once per transport (one per runtime).
+        prepared = _PREPARED.setdefault(transport, {})
+        load = prepared.get(name) or prepared.setdefault(
+            name, _batch_load(runtime, spec, transport, {})
+        )
+    return DataLoader(load_fn=load, max_batch_size=spec.max_batch_size)
+
+
+def _batch_load(
+    runtime: Runtime, spec: LoaderSpec, transport: UpstreamTransport, forwarded: dict[str, str]
+) -> Load:
+    """The loader's batch function: keys through the shared cache to ``spec.batch``."""
     scope = transport.config.credential_scope
     if forwarded:
         scope = credential_scope(scope + "".join(f"\0{k}\0{v}" for k, v in forwarded.items()))
@@ -176,7 +194,7 @@ def extension_loader(runtime: Runtime, name: str, request: Any = None) -> DataLo
         with tracing.span("loader.batch", attributes):
             return await cache.get_many(ref, keys, fetch)
 
-    return DataLoader(load_fn=load, max_batch_size=spec.max_batch_size)
+    return load
 
 
 def _transport(runtime: Runtime, upstream: ExtensionUpstream) -> UpstreamTransport:
