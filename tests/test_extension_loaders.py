@@ -184,3 +184,15 @@ def test_loaders_are_checked_when_they_are_added() -> None:
         registry.add_loader("products", _nothing, upstream=ExtensionUpstream("pim", "http://x"))
     with pytest.raises(ExtensionError, match="declared twice"):
         registry.add_loader("others", _nothing, upstream=ExtensionUpstream("mine", "http://y"))
+
+
+def test_loaded_fields_are_checked_when_they_are_added() -> None:
+    registry = ExtensionRegistry()
+    with pytest.raises(ExtensionError, match="key= and graphql_type="):
+        registry.add_field("Product", "maker", loader="makers", graphql_type=str)
+    with pytest.raises(ExtensionError, match="key= and graphql_type="):
+        registry.add_field("Product", "maker", loader="makers", key="tid")
+    with pytest.raises(ExtensionError, match="needs a resolver"):
+        registry.add_field("Product", "maker")
+    registry.add_field("Product", "maker", loader="makers", key="tid", graphql_type=str | None)
+    assert [added.field.python_name for added in registry.fields] == ["maker"]
