@@ -44,6 +44,7 @@ from gateway.observability.request_stats import begin_request, current_request
 from gateway.observability.tracing import configure_tracing
 from gateway.runtime import CACHE_RESOURCES, Runtime
 from gateway.security import Authenticator, Principal, security_middleware
+from gateway.security.parsing import ParseLimits
 from gateway.settings import Settings
 from schema import build_schema
 from schema.examples import EXAMPLES
@@ -183,6 +184,9 @@ def create_app(
         return Response(gateway.metrics.render(), media_type=CONTENT_TYPE)
 
     graphiql = _graphiql() if _enabled(settings.graphiql, settings) else None
+    parse_limits = ParseLimits(
+        settings.max_tokens, settings.max_query_depth, settings.max_repeated_fields
+    )
     endpoint = GraphQLEndpoint(
         build_schema(settings, registry=registry),
         context_factory=gateway.context,
@@ -194,6 +198,7 @@ def create_app(
         response_cache=_response_cache(settings),
         may_read=lambda context: context.principal is None or context.principal.has("read"),
         after_write=gateway.writes_told,
+        parse_limits=parse_limits,
         persisted=persisted_operations(settings),
     )
     # Subscriptions over WebSocket: the same schema, authentication, scopes and limits.
@@ -205,6 +210,7 @@ def create_app(
         on_result=gateway.on_result,
         max_message_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
+        parse_limits=parse_limits,
     )
     operator_routes = [
         Route("/healthz", healthz, methods=["GET"]),

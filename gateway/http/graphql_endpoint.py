@@ -57,6 +57,7 @@ from gateway.http.response_cache import ResponseCache
 from gateway.http.sse import EventStreams
 from gateway.http.streams import OpenStreams, install_stream_hook
 from gateway.observability.request_stats import RequestStats, current_request
+from gateway.security.parsing import ParseLimits
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
 
@@ -83,6 +84,7 @@ class GraphQLEndpoint:
     | ``on_result`` | ``(request, result, seconds)``, sync or async, for logs and metrics; an event stream reports once, when it ends |
     | ``streams`` | the ``OpenStreams`` registry to share with ``GraphQLWebSocket`` (else its own) |
     | ``keepalive_seconds`` | a comment line on a quiet event stream this often |
+    | ``parse_limits`` | the lexical limits (tokens, depth, repeated fields) the schema applies too, so one parse per text serves both |
     | ``after_write`` | awaited after every executed mutation, before its answer is sent (with Redis: until the other processes have been told of the write) |
     | ``persisted`` | persisted operations by hash (``PersistedOperations``); default: APQ in memory |
 
@@ -105,6 +107,7 @@ class GraphQLEndpoint:
         keepalive_seconds: float = 15.0,
         after_write: Callable[[], Awaitable[None]] | None = None,
         persisted: PersistedOperations | None = None,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -117,7 +120,10 @@ class GraphQLEndpoint:
         self.after_write = after_write
         self.persisted = persisted if persisted is not None else PersistedOperations()
         self.may_read = may_read or (lambda context: True)
-        self._checks = DocumentChecks(schema._schema, introspection=introspection)
+        # The same lexical limits as the schema's: one parse per text serves both.
+        self._checks = DocumentChecks(
+            schema._schema, introspection=introspection, parse_limits=parse_limits
+        )
         self.streams = streams if streams is not None else OpenStreams()
         install_stream_hook(schema)
         self._event_streams = EventStreams(

@@ -59,6 +59,7 @@ from gateway.http.params import GraphQLParams, params_from_body
 from gateway.http.refusals import Refusal, app_refusal
 from gateway.http.streams import OpenStreams, OperationStream, install_stream_hook
 from gateway.security.guards import json_depth
+from gateway.security.parsing import ParseLimits
 
 __all__ = [
     "PROTOCOL",
@@ -105,10 +106,13 @@ class GraphQLWebSocket:
         max_operations: int = 100,
         max_message_bytes: int = 2_000_000,
         max_json_depth: int = 64,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
-        self.checks = DocumentChecks(schema._schema, introspection=introspection)
+        self.checks = DocumentChecks(
+            schema._schema, introspection=introspection, parse_limits=parse_limits
+        )
         self.streams = streams if streams is not None else OpenStreams()
         self.on_result = on_result
         self.connection_init_timeout = connection_init_timeout

@@ -10,7 +10,7 @@
 | depth | ``max_query_depth`` (15) | deepest field nesting, fragments inlined, introspection (``__schema``...) included | ``MAX_DEPTH_LIMIT`` |
 | aliases | ``max_aliases`` (30) | aliased fields, a fragment's counted once per spread | ``MAX_ALIASES_LIMIT`` |
 | root fields | ``max_root_fields`` (20) | fields of the operation's top selection, through fragments | ``MAX_ROOT_FIELDS_LIMIT`` |
-| ids per argument | ``max_ids_per_argument`` (1000) | items in one list-of-scalars argument (``tids: [...]``), literal or variable; the error names the argument | ``BAD_USER_INPUT`` |
+| ids per argument | ``max_ids_per_argument`` (1000) | items in one list-of-scalars argument (``tids: [...]``), literal or variable, of a query or subscription field (a mutation's list is a write job's items: ``write_max_items``); the error names the argument | ``BAD_USER_INPUT`` |
 | cost | ``max_query_cost`` (5000) | estimated upstream calls, list arguments and ``first:`` sizes included, see ``CostModel`` | ``MAX_COST_LIMIT`` |
 
 Variables that do not coerce are ``BAD_USER_INPUT`` too (``variables``). Nothing here calls an
@@ -238,7 +238,10 @@ class _Walker:
         measure = _Measure(depth=1, aliases=1 if node.alias else 0)
         if definition is None:
             return measure  # unknown field: the standard rules report it
-        self._count_ids(node, definition)
+        if parent is not self._schema.mutation_type:
+            # A bulk write's list (deleteCommerceProducts(ids:)) is a write job's items, capped
+            # by write_max_items and paced by the job, not fanned out by this request.
+            self._count_ids(node, definition)
         if node.selection_set is not None and depth < self._cutoff:
             inner = self.selection_set(
                 node.selection_set, get_named_type(definition.type), depth + 1

@@ -310,3 +310,14 @@ def test_the_scan_counts_tokens_as_graphql_core() -> None:
     assert scan_document(query, max_tokens=tokens, max_depth=None, max_repeated=None) is None
     over = scan_document(query, max_tokens=tokens - 1, max_depth=None, max_repeated=None)
     assert over is not None and over.extensions == {"code": "MAX_TOKENS_LIMIT", "limit": tokens - 1}
+
+
+def test_a_bulk_writes_id_list_is_capped_by_write_max_items_not_by_the_id_cap(
+    stack: GatewayStack,
+) -> None:
+    # max_ids_per_argument bounds what one read fans out to; a mutation's list is a write
+    # job's items (recorded, then paced), bounded by GATEWAY_WRITE_MAX_ITEMS.
+    delete = "mutation($ids: [CommerceProductId!]!) { deleteCommerceProducts(ids: $ids, mode: JOB) { job { counts { total } } } }"
+    body = stack.query(delete, {"ids": [f"P{i}" for i in range(1_500)]})
+    assert "errors" not in body, body
+    assert body["data"]["deleteCommerceProducts"]["job"]["counts"]["total"] == 1_500
