@@ -39,8 +39,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The gateway against the baseline (and the hostile section), then: CPU per cold and warm
+# deep read (issue 18), several processes on PostgreSQL and Redis (issue 15), and the N+1
+# query against Tailcall, Hive Gateway and plain strawberry (issue 17; needs wrk and npm).
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.cold_reads
+	$(BIN)/python -m bench.replicas
+	$(BIN)/python -m bench.peers
 
 # Re-resolves constraints.txt from pyproject.toml, keeping each pin that still fits; every
 # platform (--universal) and the oldest supported Python, so one file serves laptops, CI and

@@ -200,8 +200,30 @@ def reads(
     return asyncio.run(_spread(top, replicas, requests, concurrency, seconds))
 
 
+def _unreachable(postgres: str, redis_url: str) -> str | None:
+    """Why the shared servers cannot be used, or None."""
+    import redis
+
+    try:
+        psycopg.connect(postgres, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        return f"PostgreSQL unreachable ({str(exc).splitlines()[0]})"
+    client = redis.Redis.from_url(redis_url.split("?")[0], socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"Redis unreachable ({exc})"
+    finally:
+        client.close()
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     say = print
+    why = _unreachable(args.postgres, args.redis)
+    if why is not None:
+        say(f"== several processes: skipped, {why}; start it or pass --postgres/--redis")
+        return 0
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-replicas-") as tmp:
         top = Topology(stack, args.postgres, args.redis, Path(tmp))
         top.migrate()
