@@ -16,7 +16,6 @@ WORKDIR /app
 # constraints.txt: the versions `make` and CI install (`make lock`), so the image runs what was tested.
 COPY pyproject.toml README.md constraints.txt ./
 COPY gateway ./gateway
-COPY schema ./schema
 # Example extensions (GATEWAY_EXTENSIONS=examples.computed_field): imported from /app, the
 # working directory; mount your own beside them (-v ./my_ext.py:/app/my_ext.py:ro).
 COPY examples ./examples

@@ -43,9 +43,9 @@ from bench.load import LoadResult, run_load
 from bench.processes import Process, free_port, gateway_env, start_server, start_upstreams
 from bench.report import format_table
 from gateway.emulators.recording import max_in_window
+from gateway.graphql import build_schema
 from gateway.security.auth import generate_api_key, hash_api_key
 from gateway.settings import load_settings
-from schema import build_schema
 
 __all__ = ["main"]
 

@@ -45,9 +45,9 @@ from bench.processes import (
 from bench.report import Measured, format_table, scenario_report
 from bench.sequential import SequentialFigures, measure_sequential
 from bench.summary import MemoryFigures, summary_table
+from gateway.graphql import build_schema
 from gateway.security.auth import generate_api_key, hash_api_key
 from gateway.settings import load_settings
-from schema import build_schema
 
 __all__ = ["run"]
 

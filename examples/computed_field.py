@@ -13,9 +13,9 @@ from __future__ import annotations
 import strawberry
 
 from gateway.extensions import ExtensionRegistry
-from schema.info import Info
-from schema.localized import pick_text
-from schema.types.products import Product
+from gateway.graphql.info import Info
+from gateway.graphql.localized import pick_text
+from gateway.graphql.types.products import Product
 
 
 async def node_name(root: Product, info: Info, locale: str | None = None) -> str | None:

@@ -35,6 +35,8 @@ from strawberry.types.execution import ExecutionResult
 from gateway.context import GatewayContext
 from gateway.extensions import ExtensionRegistry, load_extensions
 from gateway.graphiql import ASSET_ROUTE, GraphiQL
+from gateway.graphql import build_schema
+from gateway.graphql.examples import EXAMPLES
 from gateway.http import GraphQLEndpoint, GraphQLWebSocket
 from gateway.http.persisted import persisted_operations
 from gateway.http.response_cache import ResponseCache
@@ -46,8 +48,6 @@ from gateway.runtime import CACHE_RESOURCES, Runtime
 from gateway.security import Authenticator, Principal, security_middleware
 from gateway.security.parsing import ParseLimits
 from gateway.settings import Settings
-from schema import build_schema
-from schema.examples import EXAMPLES
 
 __all__ = ["create_app"]
 

@@ -157,7 +157,7 @@ def schema(config: ConfigOption = None) -> None:
     """Print the GraphQL schema (SDL), with the fields of GATEWAY_EXTENSIONS if set."""
     with _startup_mistakes():
         from gateway.extensions import load_extensions
-        from schema import build_schema
+        from gateway.graphql import build_schema
 
         registry = load_extensions(_settings(config).extensions)
         sdl = str(build_schema(registry=registry))

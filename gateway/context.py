@@ -56,7 +56,7 @@ class GatewayContext:
         return found
 
     def pick_locales(self, explicit: str | None) -> tuple[str, ...]:
-        """The locale chain of one localized field (``schema/localized.py`` walks it).
+        """The locale chain of one localized field (``gateway/graphql/localized.py`` walks it).
 
         | step | from |
         | --- | --- |

@@ -70,7 +70,7 @@ class Gateway:
             self.emulators = build_emulators()
             base = with_embedded_upstreams(base, _EMULATOR_ROOTS)
         self.settings = base
-        from schema import build_schema
+        from gateway.graphql import build_schema
 
         self.schema: strawberry.Schema = build_schema(self.settings, registry=self.registry)
         self._runtime = runtime

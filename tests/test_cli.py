@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from gateway.cli import app
 from gateway.emulators.serving import BackgroundServer
+from gateway.graphql import build_schema
 from gateway.observability.health import PROBE_CODE as _PROBE
 from gateway.security import Authenticator
 from gateway.security.auth import parse_api_keys
@@ -31,7 +32,6 @@ from gateway.settings import (
     DEMO_PIM_TOKEN,
     load_settings,
 )
-from schema import build_schema
 
 
 def _free_port() -> int:

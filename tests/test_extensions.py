@@ -13,7 +13,7 @@ import pytest
 
 from gateway import ExtensionError, Gateway
 from gateway.emulators.demo import demo_tid
-from schema import build_schema
+from gateway.graphql import build_schema
 
 
 async def test_example_extension_field_is_in_the_sdl_and_resolves_batched() -> None:

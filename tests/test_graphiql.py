@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from gateway.emulators.serving import BackgroundServer
 from gateway.graphiql import ASSET_ROUTE, ASSETS, GraphiQL
-from schema.examples import EXAMPLES
+from gateway.graphql.examples import EXAMPLES
 from tests.conftest import start_stack
 
 VENDORED = Path(__file__).parents[1] / "gateway" / "graphiql_assets"

@@ -206,7 +206,7 @@ def test_unexpected_errors_are_masked_with_an_id(
     import types
 
     from gateway.extensions import load_extensions
-    from schema.types.products import Product
+    from gateway.graphql.types.products import Product
 
     def boom(root: Product) -> str:
         raise RuntimeError("secret internals at /etc/passwd")

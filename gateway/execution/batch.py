@@ -101,14 +101,14 @@ def _node_by_id_or_path(id_field: str, path_field: str) -> Start:
 
 
 def _node_children(objs: list[Any], kwargs: Mapping[str, Any], context: Any) -> list[Any]:
-    from schema.types.classifications import node_query_path
+    from gateway.graphql.types.classifications import node_query_path
 
     load = context.loaders.children_by_path.load
     return [load(path) if (path := node_query_path(o._rec)) else [] for o in objs]
 
 
 def _node_attributes(objs: list[Any], kwargs: Mapping[str, Any], context: Any) -> list[Any]:
-    from schema.types.classifications import Attribute
+    from gateway.graphql.types.classifications import Attribute
 
     inherited = kwargs.get("include_inherited", False)
     load = context.loaders.attributes_by_node.load
@@ -132,9 +132,13 @@ def _resolver(cls: type, python_name: str) -> Callable[..., Any]:
 @cache
 def batches() -> Mapping[Callable[..., Any], Batch]:
     """Built on first use: the schema package imports this one while it is being built."""
-    from schema.types.catalog import CatalogProduct
-    from schema.types.classifications import Attribute, AttributeDefinition, ClassificationNode
-    from schema.types.products import Article, AttributeValue, Product, Variant
+    from gateway.graphql.types.catalog import CatalogProduct
+    from gateway.graphql.types.classifications import (
+        Attribute,
+        AttributeDefinition,
+        ClassificationNode,
+    )
+    from gateway.graphql.types.products import Article, AttributeValue, Product, Variant
 
     node = _or_none(ClassificationNode.from_record)
     definition = _or_none(AttributeDefinition.from_record)

@@ -39,7 +39,7 @@ __all__ = ["FastInfo", "Implementation", "Kind", "implementation"]
 
 # Resolvers of these packages read nothing of ``info`` but ``info.context`` (checked by the
 # equivalence tests); anything else gets strawberry's full ``Info`` on the normal path.
-_TRUSTED_PACKAGES = ("schema.",)
+_TRUSTED_PACKAGES = ("gateway.graphql.",)
 
 
 class Kind(enum.Enum):

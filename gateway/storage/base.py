@@ -11,7 +11,7 @@ version (as ``pathlib.Path()`` gives a ``PosixPath``):
 
 Both are synchronous and called directly from the event loop, as the SQLite store always
 was: every call is one short transaction, and converting the store to ``async`` would turn
-every resolver that reads it (``schema/``) into a coroutine for no gain on SQLite.
+every resolver that reads it (``gateway/graphql/``) into a coroutine for no gain on SQLite.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from schema.examples import EXAMPLES
+from gateway.graphql.examples import EXAMPLES
 from tests.conftest import GatewayStack, start_stack
 
 CHROMIUM = os.environ.get("GATEWAY_TEST_CHROMIUM") or shutil.which("chromium") or ""

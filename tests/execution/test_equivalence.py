@@ -21,9 +21,9 @@ import pytest
 from gateway import Gateway
 from gateway.emulators import citrusad, omnicommerce, pim
 from gateway.emulators.serving import BackgroundServer
+from gateway.graphql.examples import EXAMPLES
+from gateway.graphql.globalid import encode_global_id
 from gateway.settings import load_settings, with_embedded_upstreams
-from schema.examples import EXAMPLES
-from schema.globalid import encode_global_id
 from tests.schema.test_read_queries import DEEP
 
 READ_EXAMPLES = [e for e in EXAMPLES if not e["query"].lstrip("# \n").count("mutation ")]

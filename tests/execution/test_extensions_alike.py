@@ -31,8 +31,8 @@ from gateway.emulators.serving import BackgroundServer
 from gateway.extension_fields import CONTEXT_ONLY
 from gateway.extension_loaders import ExtensionUpstream, UpstreamCalls
 from gateway.extensions import ExtensionRegistry
+from gateway.graphql.info import Info
 from gateway.settings import load_settings, with_embedded_upstreams
-from schema.info import Info
 
 NPLUS1 = "{ posts { title user { name } } }"
 TIDS = '["DEMO-0001", "DEMO-0002", "DEMO-0005", "DEMO-0011", "NOPE", "DEMO-0040"]'

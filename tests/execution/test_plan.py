@@ -10,7 +10,7 @@ from graphql.execution import Executor
 
 from gateway.execution.fields import Kind
 from gateway.execution.plan import OperationPlan, Planner
-from schema import build_schema
+from gateway.graphql import build_schema
 
 SCHEMA = build_schema()
 

@@ -20,11 +20,11 @@ from gateway.context import GatewayContext
 from gateway.emulators import citrusad, omnicommerce, pim
 from gateway.emulators.serving import BackgroundServer
 from gateway.errors import BadUserInput, Forbidden, Unauthenticated
+from gateway.graphql import build_schema
+from gateway.graphql.errors import GatewayErrorExtensions
 from gateway.http import GraphQLEndpoint
 from gateway.runtime import Runtime
 from gateway.settings import load_settings, with_embedded_upstreams
-from schema import build_schema
-from schema.errors import GatewayErrorExtensions
 
 
 @strawberry.type

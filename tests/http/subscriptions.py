@@ -28,6 +28,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from gateway.emulators.serving import BackgroundServer
 from gateway.errors import BadUserInput
+from gateway.graphql.access import OperationScopes
+from gateway.graphql.errors import GatewayErrorExtensions
 from gateway.http import GraphQLEndpoint, GraphQLWebSocket, OpenStreams
 from gateway.security import (
     Authenticator,
@@ -39,8 +41,6 @@ from gateway.security import (
 )
 from gateway.security.auth import JwtVerifier, parse_api_keys
 from gateway.settings import load_settings
-from schema.access import OperationScopes
-from schema.errors import GatewayErrorExtensions
 
 READER = generate_api_key()
 WRITER = generate_api_key()

@@ -17,8 +17,8 @@ import pytest
 import strawberry
 from strawberry.permission import BasePermission
 
+from gateway.graphql import build_schema, subscriptions
 from gateway.http import OpenStreams
-from schema import build_schema, subscriptions
 from tests.conftest import READER_KEY, WRITE_ONLY_KEY, WRITER_KEY, GatewayStack, start_stack
 from tests.http.subscriptions import (
     SSE,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from schema.globalid import encode_global_id
+from gateway.graphql.globalid import encode_global_id
 from tests.conftest import GatewayStack
 
 PATH = "/2022-08/management/products"

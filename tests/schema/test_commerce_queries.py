@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from schema.globalid import encode_global_id
+from gateway.graphql.globalid import encode_global_id
 from tests.conftest import GatewayStack
 
 REGISTER = """mutation($p: [CommerceProductInput!]!) {

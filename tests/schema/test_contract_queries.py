@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from gateway.emulators.demo import demo_gtin, demo_tid
-from schema import build_schema
-from schema.examples import EXAMPLES
-from schema.globalid import encode_global_id
+from gateway.graphql import build_schema
+from gateway.graphql.examples import EXAMPLES
+from gateway.graphql.globalid import encode_global_id
 from tests.conftest import GatewayStack
 
 SDL_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from schema.examples import EXAMPLES, EXAMPLES_DIR, load_examples
+from gateway.graphql.examples import EXAMPLES, EXAMPLES_DIR, load_examples
 
 
 def test_each_file_is_one_example_with_its_variables(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """The locale chain of every localized field: argument, Accept-Language, default, any.
 
-Unit tables for ``schema/localized.py`` and the chain ``GatewayContext`` builds, then the
+Unit tables for ``gateway/graphql/localized.py`` and the chain ``GatewayContext`` builds, then the
 fields through HTTP against the emulators.
 """
 
@@ -12,9 +12,9 @@ import pytest
 
 from gateway.context import normalize_locale, preferred_locales
 from gateway.emulators.pim.store import Store
+from gateway.graphql.examples import EXAMPLES
+from gateway.graphql.localized import pick_locale, pick_text
 from gateway.upstreams.records import LocalizedText
-from schema.examples import EXAMPLES
-from schema.localized import pick_locale, pick_text
 from tests.conftest import GatewayStack
 
 # --- the pieces --------------------------------------------------------------------------

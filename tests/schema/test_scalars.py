@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.emulators.demo import demo_gtin
-from schema.scalars import parse_commerce_id, parse_gtin
+from gateway.graphql.scalars import parse_commerce_id, parse_gtin
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""``schema/typed_text.py`` and ``schema/types/vocabulary.py``: the PIM's text, typed."""
+"""``gateway/graphql/typed_text.py`` and ``gateway/graphql/types/vocabulary.py``: the PIM's text, typed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from schema.typed_text import as_boolean, as_datetime, as_decimal
-from schema.types.vocabulary import (
+from gateway.graphql.typed_text import as_boolean, as_datetime, as_decimal
+from gateway.graphql.types.vocabulary import (
     AttributeDefinitionType,
     AttributeInheritance,
     ItemStatus,

@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from gateway.emulators.demo import demo_gtin, demo_tid
-from schema import build_schema
+from gateway.graphql import build_schema
 from tests.conftest import WRITER_KEY, GatewayStack, start_stack
 from tests.storage.backends import BACKENDS, database_target
 

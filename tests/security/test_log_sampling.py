@@ -14,8 +14,8 @@ import pytest
 import strawberry
 
 from gateway.extensions import ExtensionRegistry
+from gateway.graphql import errors as schema_errors
 from gateway.observability.sampling import TracebackSampler, kind_of
-from schema import errors as schema_errors
 from tests.conftest import GatewayStack, start_stack
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.observability.request_stats import not_cacheable
-from schema.globalid import decode_global_id, int_key
-from schema.info import Info
-from schema.scalars import is_valid_commerce_id
-from schema.types.catalog import CatalogProduct
-from schema.types.classifications import (
+from gateway.graphql.globalid import decode_global_id, int_key
+from gateway.graphql.info import Info
+from gateway.graphql.scalars import is_valid_commerce_id
+from gateway.graphql.types.catalog import CatalogProduct
+from gateway.graphql.types.classifications import (
     Attribute,
     AttributeDefinition,
     Classification,
     ClassificationNode,
 )
-from schema.types.commerce import CommerceProduct
-from schema.types.node import Node
-from schema.types.products import Article, Product, Variant
+from gateway.graphql.types.commerce import CommerceProduct
+from gateway.graphql.types.node import Node
+from gateway.graphql.types.products import Article, Product, Variant
+from gateway.observability.request_stats import not_cacheable
 
 __all__ = ["resolve_node"]
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.graphql.info import Info
+from gateway.graphql.mutations.pim._common import item_keys, writer
+from gateway.graphql.mutations.pim.payloads import (
+    CopyProductPayload,
+    PimWritePayload,
+    PimWriteResult,
+)
+from gateway.graphql.types.pim_inputs import ProductInput, ProductLinkInput
+from gateway.graphql.types.products import Product
 from gateway.writes.pim import ItemKey
-from schema.info import Info
-from schema.mutations.pim._common import item_keys, writer
-from schema.mutations.pim.payloads import CopyProductPayload, PimWritePayload, PimWriteResult
-from schema.types.pim_inputs import ProductInput, ProductLinkInput
-from schema.types.products import Product
 
 __all__ = ["PimProductMutation"]
 

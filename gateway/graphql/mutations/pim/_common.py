@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.errors import BadUserInput
+from gateway.graphql.info import Info
 from gateway.writes.pim import ItemKey, PimWriter
-from schema.info import Info
 
 __all__ = ["item_keys", "writer"]
 

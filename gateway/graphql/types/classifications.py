@@ -6,20 +6,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gateway.upstreams import records
-from schema.globalid import encode_global_id
-from schema.info import Info
-from schema.localized import pick_text
-from schema.types.node import Node
-from schema.types.vocabulary import (
+from gateway.graphql.globalid import encode_global_id
+from gateway.graphql.info import Info
+from gateway.graphql.localized import pick_text
+from gateway.graphql.types.node import Node
+from gateway.graphql.types.vocabulary import (
     AttributeDefinitionType,
     AttributeInheritance,
     AttributeLevel,
     read_enum,
 )
+from gateway.upstreams import records
 
 if TYPE_CHECKING:
-    from schema.types.connections import ProductConnection
+    from gateway.graphql.types.connections import ProductConnection
 
 __all__ = [
     "Attribute",
@@ -252,8 +252,8 @@ class ClassificationNode(Node):
     )
     async def products(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> Annotated[ProductConnection, strawberry.lazy("schema.types.connections")]:
-        from schema.types.connections import search_products
+    ) -> Annotated[ProductConnection, strawberry.lazy("gateway.graphql.types.connections")]:
+        from gateway.graphql.types.connections import search_products
 
         path = node_query_path(self._rec)
         return await search_products(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.mutations.channels import ChannelMutation
-from schema.mutations.jobs import JobMutation
-from schema.mutations.pim import PimMutation
-from schema.mutations.publish import PublishMutation
+from gateway.graphql.mutations.channels import ChannelMutation
+from gateway.graphql.mutations.jobs import JobMutation
+from gateway.graphql.mutations.pim import PimMutation
+from gateway.graphql.mutations.publish import PublishMutation
 
 __all__ = ["MUTATION_PARTS", "Mutation"]
 

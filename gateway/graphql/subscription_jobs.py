@@ -7,8 +7,8 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from gateway.errors import BadUserInput
-from schema.info import Info
-from schema.types.jobs import NeedsWriteScope, WriteJob, is_job_id
+from gateway.graphql.info import Info
+from gateway.graphql.types.jobs import NeedsWriteScope, WriteJob, is_job_id
 
 __all__ = ["JobSubscription"]
 

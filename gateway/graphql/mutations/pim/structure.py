@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.info import Info
-from schema.mutations.pim._common import item_keys, writer
-from schema.mutations.pim.payloads import PimWritePayload
-from schema.types.pim_inputs import (
+from gateway.graphql.info import Info
+from gateway.graphql.mutations.pim._common import item_keys, writer
+from gateway.graphql.mutations.pim.payloads import PimWritePayload
+from gateway.graphql.types.pim_inputs import (
     AttributeDefinitionInput,
     AttributeInput,
     ClassificationInput,

@@ -9,29 +9,29 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from gateway.context import normalize_locale
+from gateway.graphql.globalid import encode_global_id
+from gateway.graphql.info import Info
+from gateway.graphql.localized import has_text, pick_locale, pick_text
+from gateway.graphql.typed_text import as_boolean, as_datetime, as_decimal
+from gateway.graphql.types.catalog import CatalogProduct
+from gateway.graphql.types.node import Node
+from gateway.graphql.types.vocabulary import ItemStatus, ValueDataType, ValueKind, read_enum
 from gateway.mappings import commerce_id
 from gateway.observability.request_stats import not_cacheable
 from gateway.upstreams import records
-from schema.globalid import encode_global_id
-from schema.info import Info
-from schema.localized import has_text, pick_locale, pick_text
-from schema.typed_text import as_boolean, as_datetime, as_decimal
-from schema.types.catalog import CatalogProduct
-from schema.types.node import Node
-from schema.types.vocabulary import ItemStatus, ValueDataType, ValueKind, read_enum
 
 if TYPE_CHECKING:
-    from schema.types.classifications import (
+    from gateway.graphql.types.classifications import (
         Attribute,
         AttributeDefinition,
         ClassificationNode,
     )
-    from schema.types.commerce import CommerceProduct
+    from gateway.graphql.types.commerce import CommerceProduct
 
 __all__ = ["Article", "AttributeValue", "Product", "ProductItem", "ValueEntry", "Variant"]
 
-_Classifications = "schema.types.classifications"
-_Commerce = "schema.types.commerce"
+_Classifications = "gateway.graphql.types.classifications"
+_Commerce = "gateway.graphql.types.commerce"
 
 
 _ENTRY_TYPED = "null when the text does not read as one (see `value`)"
@@ -187,7 +187,7 @@ class AttributeValue:
     async def definition(
         self, info: Info
     ) -> Annotated[AttributeDefinition, strawberry.lazy(_Classifications)] | None:
-        from schema.types.classifications import AttributeDefinition
+        from gateway.graphql.types.classifications import AttributeDefinition
 
         rec = await info.context.loaders.definition_by_tid.load(self._rec.attr)
         return AttributeDefinition.from_record(rec) if rec else None
@@ -345,7 +345,7 @@ class Product(ProductItem):
     async def node(
         self, info: Info
     ) -> Annotated[ClassificationNode, strawberry.lazy(_Classifications)] | None:
-        from schema.types.classifications import ClassificationNode
+        from gateway.graphql.types.classifications import ClassificationNode
 
         if not self.record.node:
             return None
@@ -377,7 +377,7 @@ class Product(ProductItem):
     async def attributes(
         self, info: Info, include_inherited: bool = False
     ) -> list[Annotated[Attribute, strawberry.lazy(_Classifications)]]:
-        from schema.types.classifications import Attribute
+        from gateway.graphql.types.classifications import Attribute
 
         found = await info.context.loaders.attributes_by_product.load(
             (self.record.tid, include_inherited)
@@ -416,7 +416,7 @@ class Product(ProductItem):
     def commerce_product(
         self, info: Info
     ) -> Annotated[CommerceProduct, strawberry.lazy(_Commerce)] | None:
-        from schema.types.commerce import CommerceProduct
+        from gateway.graphql.types.commerce import CommerceProduct
 
         # Write jobs change the record behind any mutation, and a worker settles it later:
         # the whole-response cache must not keep an answer that read it.

@@ -5,11 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from gateway.errors import BadUserInput
-from gateway.observability.request_stats import not_cacheable
-from gateway.writes.jobs import JobState
-from schema.info import Info
-from schema.types.connections import PageInfo
-from schema.types.jobs import (
+from gateway.graphql.info import Info
+from gateway.graphql.types.connections import PageInfo
+from gateway.graphql.types.jobs import (
     MAX_JOB_PAGE,
     NeedsWriteScope,
     WriteJob,
@@ -19,6 +17,8 @@ from schema.types.jobs import (
     job_after,
     job_cursor,
 )
+from gateway.observability.request_stats import not_cacheable
+from gateway.writes.jobs import JobState
 
 __all__ = ["JobQuery"]
 

@@ -17,7 +17,7 @@ import base64
 from collections.abc import Callable
 
 from gateway.errors import BadUserInput
-from schema.globalid import int_key
+from gateway.graphql.globalid import int_key
 
 __all__ = ["decode_cursor", "decode_index", "encode_cursor"]
 

@@ -15,10 +15,10 @@ from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 
 from gateway.errors import BadUserInput, Forbidden
+from gateway.graphql.cursors import decode_cursor, decode_index, encode_cursor
+from gateway.graphql.info import Info
+from gateway.graphql.types.connections import PageInfo
 from gateway.writes import jobs as store
-from schema.cursors import decode_cursor, decode_index, encode_cursor
-from schema.info import Info
-from schema.types.connections import PageInfo
 
 __all__ = [
     "MAX_ITEM_PAGE",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from gateway.observability.request_stats import not_cacheable
-from schema.info import Info
-from schema.scalars import CommerceProductId
-from schema.types.commerce import (
+from gateway.graphql.info import Info
+from gateway.graphql.scalars import CommerceProductId
+from gateway.graphql.types.commerce import (
     CommerceProduct,
     CommerceProductConnection,
     CommerceStatus,
     commerce_products,
 )
+from gateway.observability.request_stats import not_cacheable
 
 __all__ = ["CommerceQuery"]
 

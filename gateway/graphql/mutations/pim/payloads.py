@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.graphql.types.products import Product
+from gateway.graphql.types.writes import WriteAction, WriteId, WriteResult, WriteStatus
 from gateway.upstreams.records import WriteOutcome
 from gateway.writes.pim import ItemAnswer, ItemResult
-from schema.types.products import Product
-from schema.types.writes import WriteAction, WriteId, WriteResult, WriteStatus
 
 __all__ = ["CopyProductPayload", "PimAnswer", "PimWritePayload", "PimWriteResult"]
 

@@ -14,17 +14,17 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.errors import BadUserInput
+from gateway.graphql.cursors import decode_cursor, encode_cursor
+from gateway.graphql.globalid import encode_global_id
+from gateway.graphql.info import Info
+from gateway.graphql.scalars import CommerceProductId, is_valid_commerce_id
+from gateway.graphql.types.connections import PageInfo
+from gateway.graphql.types.jobs import WriteJob
+from gateway.graphql.types.node import Node
+from gateway.graphql.types.writes import WritePayload, WriteResult, job_succeeded
 from gateway.readmodel import CommerceRecord
 from gateway.readmodel import CommerceStatus as RecordStatus
 from gateway.writes.omnicommerce import CommerceWriteReport
-from schema.cursors import decode_cursor, encode_cursor
-from schema.globalid import encode_global_id
-from schema.info import Info
-from schema.scalars import CommerceProductId, is_valid_commerce_id
-from schema.types.connections import PageInfo
-from schema.types.jobs import WriteJob
-from schema.types.node import Node
-from schema.types.writes import WritePayload, WriteResult, job_succeeded
 
 __all__ = [
     "CommerceFailure",

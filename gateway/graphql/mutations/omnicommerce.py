@@ -7,13 +7,13 @@ from typing import Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.graphql.info import Info
+from gateway.graphql.mutations.jobs import MODE_DESCRIPTION, submitter, waits
+from gateway.graphql.scalars import CommerceProductId
+from gateway.graphql.types.commerce import CommerceWritePayload
+from gateway.graphql.types.jobs import WriteJob, WriteMode
 from gateway.upstreams.records import CommerceProduct, CommerceProductPatch
 from gateway.writes.omnicommerce import CommerceWriter
-from schema.info import Info
-from schema.mutations.jobs import MODE_DESCRIPTION, submitter, waits
-from schema.scalars import CommerceProductId
-from schema.types.commerce import CommerceWritePayload
-from schema.types.jobs import WriteJob, WriteMode
 
 __all__ = ["CommerceMutation", "CommerceProductInput", "CommerceProductPatchInput"]
 

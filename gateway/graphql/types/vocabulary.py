@@ -28,7 +28,7 @@ from typing import TypeVar
 
 import strawberry
 
-from schema.types.pim_inputs import (
+from gateway.graphql.types.pim_inputs import (
     AttributeDefinitionType,
     AttributeLevel,
     ValueDataType,

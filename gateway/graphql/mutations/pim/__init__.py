@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.mutations.pim.products import PimProductMutation
-from schema.mutations.pim.structure import PimStructureMutation
+from gateway.graphql.mutations.pim.products import PimProductMutation
+from gateway.graphql.mutations.pim.structure import PimStructureMutation
 
 __all__ = ["PimMutation"]
 

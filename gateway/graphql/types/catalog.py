@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import strawberry
 
+from gateway.graphql.globalid import encode_global_id
+from gateway.graphql.types.node import Node
 from gateway.upstreams.records import CatalogProduct as CatalogProductRecord
-from schema.globalid import encode_global_id
-from schema.types.node import Node
 
 __all__ = ["CatalogProduct"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.graphql.info import Info
+from gateway.graphql.types.jobs import NeedsWriteScope, WriteJob, WriteMode, is_job_id
 from gateway.settings import Settings
 from gateway.writes.submit import JobSubmitter
-from schema.info import Info
-from schema.types.jobs import NeedsWriteScope, WriteJob, WriteMode, is_job_id
 
 __all__ = ["JobMutation", "submitter", "waits"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.mutations.citrusad import CatalogMutation
-from schema.mutations.omnicommerce import CommerceMutation
+from gateway.graphql.mutations.citrusad import CatalogMutation
+from gateway.graphql.mutations.omnicommerce import CommerceMutation
 
 __all__ = ["ChannelMutation"]
 

@@ -15,9 +15,9 @@ import strawberry
 
 from gateway.cache import CacheRef
 from gateway.errors import BadUserInput
-from schema.cursors import decode_index, encode_cursor
-from schema.info import Info
-from schema.types.products import Product
+from gateway.graphql.cursors import decode_index, encode_cursor
+from gateway.graphql.info import Info
+from gateway.graphql.types.products import Product
 
 __all__ = ["PageInfo", "ProductConnection", "ProductEdge", "search_products"]
 

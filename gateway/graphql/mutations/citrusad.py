@@ -6,6 +6,11 @@ from decimal import Decimal
 
 import strawberry
 
+from gateway.graphql.info import Info
+from gateway.graphql.mutations.jobs import MODE_DESCRIPTION, submitter, waits
+from gateway.graphql.types.catalog import CatalogProduct
+from gateway.graphql.types.jobs import WriteJob, WriteMode
+from gateway.graphql.types.writes import WritePayload, WriteResult, job_succeeded
 from gateway.upstreams.records import CatalogProduct as CatalogProductRecord
 from gateway.writes.citrusad import (
     DELETION_NOTICE,
@@ -14,11 +19,6 @@ from gateway.writes.citrusad import (
     CatalogJobs,
     CatalogWriteReport,
 )
-from schema.info import Info
-from schema.mutations.jobs import MODE_DESCRIPTION, submitter, waits
-from schema.types.catalog import CatalogProduct
-from schema.types.jobs import WriteJob, WriteMode
-from schema.types.writes import WritePayload, WriteResult, job_succeeded
 
 __all__ = [
     "CatalogDeletePayload",

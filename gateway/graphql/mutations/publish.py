@@ -8,9 +8,9 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.graphql.info import Info
+from gateway.graphql.types.writes import WriteId
 from gateway.writes.publishing import ChannelOutcome, ProductOutcome, Publisher, PublishReport
-from schema.info import Info
-from schema.types.writes import WriteId
 
 __all__ = [
     "Channel",

@@ -8,20 +8,20 @@ from importlib.metadata import version
 import strawberry
 
 from gateway.errors import BadUserInput
-from schema.info import Info
-from schema.node_lookup import resolve_node
-from schema.query_commerce import CommerceQuery
-from schema.query_jobs import JobQuery
-from schema.types.catalog import CatalogProduct
-from schema.types.classifications import (
+from gateway.graphql.info import Info
+from gateway.graphql.node_lookup import resolve_node
+from gateway.graphql.query_commerce import CommerceQuery
+from gateway.graphql.query_jobs import JobQuery
+from gateway.graphql.types.catalog import CatalogProduct
+from gateway.graphql.types.classifications import (
     Attribute,
     AttributeDefinition,
     Classification,
     ClassificationNode,
 )
-from schema.types.connections import ProductConnection, search_products
-from schema.types.node import Node
-from schema.types.products import Product
+from gateway.graphql.types.connections import ProductConnection, search_products
+from gateway.graphql.types.node import Node
+from gateway.graphql.types.products import Product
 
 __all__ = ["Query"]
 

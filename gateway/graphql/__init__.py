@@ -11,25 +11,25 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.extensions import ExtensionError, ExtensionRegistry
-from gateway.security import limit_extensions
-from gateway.settings import Settings
-from schema import subscriptions
-from schema.access import OperationScopes
-from schema.cost import COST_MODEL
-from schema.errors import GatewayErrorExtensions
-from schema.mutations import MUTATION_PARTS
-from schema.observe import RecordOperation, TraceOperation
-from schema.query import Query
-from schema.scalars import SCALAR_MAP
-from schema.types.catalog import CatalogProduct
-from schema.types.classifications import (
+from gateway.graphql import subscriptions
+from gateway.graphql.access import OperationScopes
+from gateway.graphql.cost import COST_MODEL
+from gateway.graphql.errors import GatewayErrorExtensions
+from gateway.graphql.mutations import MUTATION_PARTS
+from gateway.graphql.observe import RecordOperation, TraceOperation
+from gateway.graphql.query import Query
+from gateway.graphql.scalars import SCALAR_MAP
+from gateway.graphql.types.catalog import CatalogProduct
+from gateway.graphql.types.classifications import (
     Attribute,
     AttributeDefinition,
     Classification,
     ClassificationNode,
     DomainValue,
 )
-from schema.types.products import Article, AttributeValue, Product, ValueEntry, Variant
+from gateway.graphql.types.products import Article, AttributeValue, Product, ValueEntry, Variant
+from gateway.security import limit_extensions
+from gateway.settings import Settings
 
 __all__ = ["EXTENSIBLE_TYPES", "GatewaySchema", "build_schema"]
 
