@@ -38,6 +38,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -77,44 +78,111 @@ def ancestor_and_depth(paths: Sequence[str]) -> tuple[str, int]:
 class Loaders:
     """All loaders of one request. Build one per GraphQL request; never share between them."""
 
+    # Each loader is made when a request first asks for it: a request reads a few of them,
+    # and making all of them cost about half a millisecond per request.
+
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        batch = runtime.settings.pim_batch_size
-        pim = runtime.pim
-        self.product_by_tid = self._loader("pim", "product_by_tid", pim.products_by_tid, batch)
-        self.product_by_id = self._loader("pim", "product_by_id", pim.products_by_id, batch)
-        self.node_by_id = self._loader("pim", "node_by_id", pim.nodes_by_id, batch)
-        self.node_by_path = self._loader("pim", "node_by_path", self._nodes_by_path, None)
-        self.children_by_path = self._loader("pim", "children_by_path", self._children, None)
-        self.root_node = self._loader("pim", "root_node", self._roots, None)
-        self.definition_by_tid = self._loader(
-            "pim", "definition_by_tid", pim.attribute_definitions_by_tid, batch
-        )
-        self.definition_by_id = self._loader(
-            "pim", "definition_by_id", pim.attribute_definitions_by_id, batch
-        )
+
+    @cached_property
+    def node_tree(self) -> DataLoader[str, Any]:
         # Not in the shared cache: read only when attributes miss it, and always current.
-        self.node_tree: DataLoader[str, Any] = DataLoader(load_fn=self._trees)
+        return DataLoader(load_fn=self._trees)
+
+    @cached_property
+    def product_by_tid(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "product_by_tid",
+            self.runtime.pim.products_by_tid,
+            self.runtime.settings.pim_batch_size,
+        )
+
+    @cached_property
+    def product_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "product_by_id",
+            self.runtime.pim.products_by_id,
+            self.runtime.settings.pim_batch_size,
+        )
+
+    @cached_property
+    def node_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim", "node_by_id", self.runtime.pim.nodes_by_id, self.runtime.settings.pim_batch_size
+        )
+
+    @cached_property
+    def node_by_path(self) -> DataLoader[Any, Any]:
+        return self._loader("pim", "node_by_path", self._nodes_by_path, None)
+
+    @cached_property
+    def children_by_path(self) -> DataLoader[Any, Any]:
+        return self._loader("pim", "children_by_path", self._children, None)
+
+    @cached_property
+    def root_node(self) -> DataLoader[Any, Any]:
+        return self._loader("pim", "root_node", self._roots, None)
+
+    @cached_property
+    def definition_by_tid(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "definition_by_tid",
+            self.runtime.pim.attribute_definitions_by_tid,
+            self.runtime.settings.pim_batch_size,
+        )
+
+    @cached_property
+    def definition_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "definition_by_id",
+            self.runtime.pim.attribute_definitions_by_id,
+            self.runtime.settings.pim_batch_size,
+        )
+
+    @cached_property
+    def attributes_by_path(self) -> DataLoader[Any, Any]:
         # Path and id keys share one cache resource: writes evict it by name.
-        self.attributes_by_path = self._loader(
-            "pim", "attributes_by_node", self._attributes_by_path, None
+        return self._loader("pim", "attributes_by_node", self._attributes_by_path, None)
+
+    @cached_property
+    def attributes_by_node(self) -> DataLoader[Any, Any]:
+        return self._loader("pim", "attributes_by_node", self._attributes_by_node, None)
+
+    @cached_property
+    def attributes_by_product(self) -> DataLoader[Any, Any]:
+        return self._loader("pim", "attributes_by_product", self._attributes_by_product, None)
+
+    @cached_property
+    def attribute_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim", "attribute_by_id", self._attribute_by_id, self.runtime.settings.pim_batch_size
         )
-        self.attributes_by_node = self._loader(
-            "pim", "attributes_by_node", self._attributes_by_node, None
+
+    @cached_property
+    def classification_by_tid(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "classification_by_tid",
+            self.runtime.pim.classifications_by_tid,
+            self.runtime.settings.pim_batch_size,
         )
-        self.attributes_by_product = self._loader(
-            "pim", "attributes_by_product", self._attributes_by_product, None
+
+    @cached_property
+    def classification_by_id(self) -> DataLoader[Any, Any]:
+        return self._loader(
+            "pim",
+            "classification_by_id",
+            self.runtime.pim.classifications_by_id,
+            self.runtime.settings.pim_batch_size,
         )
-        self.attribute_by_id = self._loader("pim", "attribute_by_id", self._attribute_by_id, batch)
-        self.classification_by_tid = self._loader(
-            "pim", "classification_by_tid", pim.classifications_by_tid, batch
-        )
-        self.classification_by_id = self._loader(
-            "pim", "classification_by_id", pim.classifications_by_id, batch
-        )
-        self.catalog_product = self._loader(
-            "citrusad", "catalog_product", runtime.citrusad.get_many, None
-        )
+
+    @cached_property
+    def catalog_product(self) -> DataLoader[Any, Any]:
+        return self._loader("citrusad", "catalog_product", self.runtime.citrusad.get_many, None)
 
     def _loader(
         self,

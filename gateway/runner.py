@@ -15,6 +15,7 @@ ourselves (several servers share it), so uvicorn's ``run()`` never picks it for 
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib.util
 import logging
 import signal
@@ -149,6 +150,12 @@ async def serve_gateway(settings: Settings) -> None:
         _guard_slow_clients(admin, limits, parser)
         sidecars.append((admin, admin_sock))
         log.info("admin (/metrics, /readyz) on %s", http_root(admin_sock))
+    # What start-up made (the schema, the modules) lives as long as the process: frozen out
+    # of the collector's reach, full collections stop scanning it because of each request's
+    # garbage (measured on the N+1 query: about a third more requests a second). Only here,
+    # in the server's own process: an embedding application decides for itself.
+    gc.collect()
+    gc.freeze()
     await _run(main, main_sock, sidecars)
 
 
