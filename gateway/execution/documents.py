@@ -20,25 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    ASTValidationRule,
     DocumentNode,
     GraphQLError,
     GraphQLSchema,
-    TypeInfo,
-    ValidationContext,
-    ValidationRule,
-    Visitor,
     specified_rules,
-    validate,
 )
 from strawberry.extensions import SchemaExtension
 
 from gateway.execution.engine import fast_execution_enabled
+from gateway.security.validation_cache import run_rules
 
 __all__ = ["DocumentCache"]
 
 _SPECIFIED = frozenset(specified_rules)
-_RULE_BASES = frozenset({ValidationRule, ASTValidationRule, Visitor, object})
 
 
 @dataclass(slots=True)
@@ -108,18 +102,4 @@ class _CachedDocuments(SchemaExtension):
         # The limits rule is added per request (it reads variables); strawberry's own two
         # rules and graphql-core's specified ones depend on the document alone.
         rules = [r for r in context.validation_rules if r not in _SPECIFIED]
-        schema, document = self.cache.schema, context.graphql_document
-        if not all(_checks_on_construction(r) for r in rules):
-            return validate(schema, document, rules)
-        # Rules that report everything when built need no walk over the document.
-        errors: list[GraphQLError] = []
-        validation = ValidationContext(schema, document, TypeInfo(schema), errors.append)
-        for rule in rules:
-            rule(validation)
-        return errors
-
-
-def _checks_on_construction(rule: type[ASTValidationRule]) -> bool:
-    """True for a rule with no visitor method (as ``limits_rule``'s): it works in __init__."""
-    own = (c for c in rule.__mro__ if c not in _RULE_BASES)
-    return not any(n.startswith(("enter", "leave")) for c in own for n in vars(c))
+        return run_rules(self.cache.schema, context.graphql_document, rules)

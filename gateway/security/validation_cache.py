@@ -35,7 +35,7 @@ from graphql import (
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
-__all__ = ["ValidationCache"]
+__all__ = ["ValidationCache", "run_rules"]
 
 # strawberry adds these two to every validation (``validate_document``).
 _STRAWBERRY_RULES: tuple[type[ASTValidationRule], ...] = (
@@ -70,7 +70,7 @@ class ValidationCache:
     ) -> list[GraphQLError]:
         """The request's validation errors: its own rules' first, then the document's."""
         per_request = [r for r in rules if r not in _DOCUMENT_RULES]
-        errors = _run(schema, document, per_request) if per_request else []
+        errors = run_rules(schema, document, per_request) if per_request else []
         key: _Key = (schema, query, operation_name)
         with self._lock:
             known = self._errors.get(key)
@@ -90,9 +90,11 @@ class ValidationCache:
                 self._errors.popitem(last=False)
 
 
-def _run(
+def run_rules(
     schema: GraphQLSchema, document: DocumentNode, rules: list[type[ASTValidationRule]]
 ) -> list[GraphQLError]:
+    """``rules``' errors on ``document``: rules without visitor methods (the limits rule, which
+    reports everything when built) are only constructed, not walked over the document."""
     if not all(_checks_on_construction(r) for r in rules):
         return validate(schema, document, rules)
     # Rules that report everything when built (the limits rule) need no walk.
