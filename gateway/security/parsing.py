@@ -22,7 +22,13 @@ from graphql import DocumentNode, GraphQLError, parse
 
 from gateway.security.lexical import scan_document
 
-__all__ = ["DOCUMENT_CHARS_PER_TOKEN", "ParseLimits", "parse_cached", "parse_within_limits"]
+__all__ = [
+    "DOCUMENT_CHARS_PER_TOKEN",
+    "ParseLimits",
+    "copy_error",
+    "parse_cached",
+    "parse_within_limits",
+]
 
 # A document may be this many characters per token of ``max_tokens`` long (100,000 with the
 # default 5,000): room for long names, strings and indentation, while graphql-core's
@@ -57,13 +63,13 @@ def parse_cached(query: str, limits: ParseLimits) -> DocumentNode:
         if known is not None:
             _parsed.move_to_end(key)
     if isinstance(known, GraphQLError):
-        raise _copy(known)
+        raise copy_error(known)
     if known is not None:
         return known
     try:
         document = parse_within_limits(query, limits)
     except GraphQLError as refused:
-        _keep(key, _copy(refused))
+        _keep(key, copy_error(refused))
         raise
     _keep(key, document)
     return document
@@ -112,7 +118,7 @@ def too_deep(max_depth: int | None) -> GraphQLError:
     )
 
 
-def _copy(error: GraphQLError) -> GraphQLError:
+def copy_error(error: GraphQLError) -> GraphQLError:
     """A fresh error with the same fields; its locations are copied, not computed again from
     the source (a scan of the text per error)."""
     copy = GraphQLError(

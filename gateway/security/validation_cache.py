@@ -35,6 +35,8 @@ from graphql import (
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
+from gateway.security.parsing import copy_error
+
 __all__ = ["ValidationCache", "run_rules"]
 
 # strawberry adds these two to every validation (``validate_document``).
@@ -81,7 +83,7 @@ class ValidationCache:
             known = tuple(validate(schema, document, [*document_rules, *_STRAWBERRY_RULES]))
             if len(query) <= self.max_text:
                 self._keep(key, known)
-        return [*errors, *(_copy(e) for e in known)]
+        return [*errors, *(copy_error(e) for e in known)]
 
     def _keep(self, key: _Key, errors: tuple[GraphQLError, ...]) -> None:
         with self._lock:
@@ -108,19 +110,3 @@ def run_rules(
 def _checks_on_construction(rule: type[ASTValidationRule]) -> bool:
     own = (c for c in rule.__mro__ if c not in _RULE_BASES)
     return not any(n.startswith(("enter", "leave")) for c in own for n in vars(c))
-
-
-def _copy(error: GraphQLError) -> GraphQLError:
-    """A fresh error with the same fields; its locations are copied, not computed again from
-    the source (a scan of the text per error)."""
-    copy = GraphQLError(
-        error.message,
-        extensions=dict(error.extensions) if error.extensions else None,
-    )
-    copy.nodes, copy.source, copy.positions = error.nodes, error.source, error.positions
-    copy.locations, copy.path, copy.original_error = (
-        error.locations,
-        error.path,
-        error.original_error,
-    )
-    return copy
