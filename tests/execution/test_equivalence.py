@@ -10,7 +10,6 @@ them as the calls finish, so that one test compares them sorted by path.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from gateway.emulators.serving import BackgroundServer
 from gateway.graphql.examples import EXAMPLES
 from gateway.graphql.globalid import encode_global_id
 from gateway.settings import load_settings, with_embedded_upstreams
+from tests.execution.comparable import comparable
 from tests.schema.test_read_queries import DEEP
 
 READ_EXAMPLES = [e for e in EXAMPLES if not e["query"].lstrip("# \n").count("mutation ")]
@@ -188,15 +188,6 @@ async def gateways(emulators: Emulators, database: str) -> AsyncIterator[tuple[G
         yield fast, normal
 
 
-def _comparable(result: Any, *, sort_errors: bool = False) -> str:
-    errors = json.loads(json.dumps(result.errors))
-    for error in errors:
-        error.get("extensions", {}).pop("errorId", None)
-    if sort_errors:
-        errors.sort(key=lambda e: json.dumps(e["path"]))
-    return json.dumps({"data": result.data, "errors": errors}, indent=1)
-
-
 async def _both(
     gateways: tuple[Gateway, Gateway],
     emulators: Emulators,
@@ -214,7 +205,7 @@ async def _both(
     emulators.clear()
     before = fast.schema.fast_execution.stats.fast  # type: ignore[attr-defined]
     answer = await fast.execute(query, variables, locale=locale)
-    assert _comparable(answer, sort_errors=sort_errors) == _comparable(
+    assert comparable(answer, sort_errors=sort_errors) == comparable(
         expected, sort_errors=sort_errors
     )
     calls = emulators.calls()

@@ -11,7 +11,6 @@ engine's stats say which path answered.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from gateway.extension_loaders import ExtensionUpstream, UpstreamCalls
 from gateway.extensions import ExtensionRegistry
 from gateway.graphql.info import Info
 from gateway.settings import load_settings, with_embedded_upstreams
+from tests.execution.comparable import comparable
 
 NPLUS1 = "{ posts { title user { name } } }"
 TIDS = '["DEMO-0001", "DEMO-0002", "DEMO-0005", "DEMO-0011", "NOPE", "DEMO-0040"]'
@@ -163,15 +163,6 @@ async def gateways(
         yield fast, normal
 
 
-def _comparable(result: Any, *, sort_errors: bool) -> str:
-    errors = json.loads(json.dumps(result.errors))
-    for error in errors:
-        error.get("extensions", {}).pop("errorId", None)
-    if sort_errors:
-        errors.sort(key=lambda e: json.dumps(e["path"]))
-    return json.dumps({"data": result.data, "errors": errors}, indent=1)
-
-
 async def _both(
     gateways: tuple[Gateway, Gateway],
     upstreams: Upstreams,
@@ -188,7 +179,7 @@ async def _both(
     stats = fast.schema.fast_execution.stats  # type: ignore[attr-defined]
     before = stats.fast
     answer = await fast.execute(query)
-    assert _comparable(answer, sort_errors=sort_errors) == _comparable(
+    assert comparable(answer, sort_errors=sort_errors) == comparable(
         expected, sort_errors=sort_errors
     )
     assert upstreams.calls() == normal_calls
