@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+import stamina
+
 from gateway.storage.base import Database, Session
 from gateway.storage.dialect import SQLITE
 
@@ -33,7 +35,7 @@ class SqliteDatabase(Database):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
         # NORMAL is durable against a killed process (the WAL survives); only an OS crash
         # could lose the last transactions, never corrupt them.
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -41,6 +43,16 @@ class SqliteDatabase(Database):
         self._lock = threading.RLock()
         self._session = Session(self._db, SQLITE)
         self.applied = self.migrate()
+
+    def _use_wal(self) -> None:
+        # Turning a new file to WAL answers "database is locked" at once, without waiting
+        # on the busy handler, when another process opens the same new file at that moment;
+        # WAL is kept in the file, so a second try finds it set or sets it.
+        for attempt in stamina.retry_context(
+            on=_is_locked, attempts=None, timeout=10.0, wait_initial=0.01, wait_max=0.2
+        ):
+            with attempt:
+                self._db.execute("PRAGMA journal_mode=WAL")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -72,3 +84,7 @@ class SqliteDatabase(Database):
 
     def _set_version(self, db: Session, version: int) -> None:
         db.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def _is_locked(error: Exception) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
