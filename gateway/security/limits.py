@@ -21,7 +21,9 @@ AST, so a refusal costs the text up to the offending token; each text's parse (d
 refusal) is kept per process (``parsing``, shared with the endpoint's document checks). The
 document-only validation errors of each (schema, text, operationName) are kept in an LRU
 (``validation_cache``): a repeated document is parsed and validated once, while the limits,
-which read the variables, are checked on every request.
+which may read the variables, are checked on every request, except for a (text, operationName)
+found within them once without reading any variable (``LimitPasses``): its verdict holds for
+any variables.
 
 Why not strawberry's ``QueryDepthLimiter`` / ``MaxAliasesLimiter`` / ``MaxTokensLimiter``: the
 depth limiter skips introspection fields (so ``__schema { types { fields { type { ofType ...``
@@ -40,6 +42,7 @@ GraphQL Armor's ``blockFieldSuggestions`` does, so the schema cannot be mapped b
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -86,6 +89,7 @@ __all__ = [
     "CostModel",
     "ExtensionFactory",
     "HideFieldSuggestions",
+    "LimitPasses",
     "OperationLimits",
     "OperationLimitsExtension",
     "limit_extensions",
@@ -209,6 +213,8 @@ class _Walker:
         self._variables = variables
         self._cutoff = depth_cutoff
         self._memo: dict[str, _Measure] = {}
+        # Whether a measure read a variable: if none did, the verdict is the text's alone.
+        self.read_variables = False
 
     def selection_set(
         self, node: SelectionSetNode, parent: GraphQLNamedType | None, depth: int
@@ -343,7 +349,10 @@ class _Walker:
         return len(bound) if isinstance(bound, list | tuple) else None
 
     def _bound(self, value: ValueNode) -> object:
-        return self._variables.get(value.name.value) if isinstance(value, VariableNode) else None
+        if not isinstance(value, VariableNode):
+            return None
+        self.read_variables = True
+        return self._variables.get(value.name.value)
 
 
 def _is_scalar_list(type_: GraphQLInputType) -> bool:
@@ -383,14 +392,24 @@ def limits_rule(
     *,
     variables: Mapping[str, Any] | None = None,
     operation_name: str | None = None,
+    passed: Callable[[], None] | None = None,
 ) -> type[ValidationRule]:
-    """A graphql-core validation rule enforcing ``limits`` (variables sharpen the cost)."""
+    """A graphql-core validation rule enforcing ``limits`` (variables sharpen the cost).
+
+    ``passed`` is called when the document is within every limit without a variable's value
+    having been read: then any request with the same text and operation name is too.
+    """
 
     class OperationLimitsRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            for error in _check_document(context, limits, variables or {}, operation_name):
+            errors, read_variables = _check_document(
+                context, limits, variables or {}, operation_name
+            )
+            for error in errors:
                 context.report_error(error)
+            if passed is not None and not errors and not read_variables:
+                passed()
 
     return OperationLimitsRule
 
@@ -400,7 +419,8 @@ def _check_document(
     limits: OperationLimits,
     variables: Mapping[str, Any],
     operation_name: str | None,
-) -> list[GraphQLError]:
+) -> tuple[list[GraphQLError], bool]:
+    """The errors, and whether any measure read a variable's value."""
     definitions = context.document.definitions
     fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
     operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
@@ -422,7 +442,7 @@ def _check_document(
         except RecursionError:
             measure = _Measure(depth=cutoff)
         errors.extend(_violations(measure, limits, operation))
-    return [*walker.too_many_ids, *errors]
+    return [*walker.too_many_ids, *errors], walker.read_variables
 
 
 def _violations(
@@ -452,6 +472,35 @@ def _violations(
 # --- strawberry extensions ------------------------------------------------------------------
 
 
+_PassKey = tuple[GraphQLSchema, str, str | None]
+
+
+class LimitPasses:
+    """The (schema, text, operationName) found within the limits without reading a variable
+    (so with any variables): their later requests skip the measure. At most ``size`` are kept,
+    the oldest dropped first; texts over ``max_text`` characters are not kept."""
+
+    def __init__(self, *, size: int = 1024, max_text: int = 100_000) -> None:
+        self.size = size
+        self.max_text = max_text
+        self._keys: dict[_PassKey, None] = {}
+        self._lock = threading.Lock()  # execute_sync may run in worker threads
+
+    def __contains__(self, key: _PassKey) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, key: _PassKey) -> None:
+        if len(key[1]) > self.max_text:
+            return
+        with self._lock:
+            self._keys[key] = None
+            while len(self._keys) > self.size:
+                del self._keys[next(iter(self._keys))]
+
+
 class OperationLimitsExtension(SchemaExtension):
     """Refuses over-limit operations: tokens, nesting and repeated fields while lexing, the
     rest while validating; keeps each text's document-only validation errors."""
@@ -460,14 +509,16 @@ class OperationLimitsExtension(SchemaExtension):
         self,
         limits: OperationLimits,
         *,
-        max_tokens: int | None = 5000,
+        max_tokens: int | None = 1000,
         max_repeated_fields: int | None = 50,
         validations: ValidationCache | None = None,
+        passes: LimitPasses | None = None,
     ) -> None:
         self.limits = limits
         self.max_tokens = max_tokens
         self.max_repeated_fields = max_repeated_fields
         self.validations = validations
+        self.passes = passes
         self.parse_limits = ParseLimits(max_tokens, limits.max_depth, max_repeated_fields)
 
     def on_parse(self) -> Iterator[None]:
@@ -479,8 +530,17 @@ class OperationLimitsExtension(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
+        operation_name = context.operation_name
+        passes, passed = self.passes, None
+        if passes is not None and context.query:
+            key: _PassKey = (context.schema._schema, context.query, operation_name)
+            if key in passes:
+                # Within the limits before, without reading a variable: nothing to measure.
+                yield
+                return
+            passed = partial(passes.add, key)
         rule = limits_rule(
-            self.limits, variables=context.variables, operation_name=context.operation_name
+            self.limits, variables=context.variables, operation_name=operation_name, passed=passed
         )
         context.validation_rules = (*context.validation_rules, rule)
         yield
@@ -548,6 +608,7 @@ def limit_extensions(
             max_tokens=settings.max_tokens,
             max_repeated_fields=settings.max_repeated_fields,
             validations=ValidationCache(),  # one per schema built with these factories
+            passes=LimitPasses(),
         ),
         VariableErrors,
     ]

@@ -8,7 +8,13 @@ import strawberry
 from graphql import get_introspection_query
 from strawberry.extensions import SchemaExtension
 
-from gateway.security.limits import CostModel, limit_extensions, strip_suggestions
+from gateway.security.limits import (
+    CostModel,
+    LimitPasses,
+    OperationLimitsExtension,
+    limit_extensions,
+    strip_suggestions,
+)
 from gateway.settings import Settings
 
 calls: list[str] = []
@@ -286,3 +292,51 @@ async def test_suggestions_hidden_from_variable_errors_too() -> None:
 )
 def test_strip_suggestions(message: str, stripped: str) -> None:
     assert strip_suggestions(message) == stripped
+
+
+def _passes(schema: strawberry.Schema) -> LimitPasses:
+    limits = next(
+        e for e in schema.extensions if getattr(e, "func", None) is OperationLimitsExtension
+    )
+    passes = limits.keywords["passes"]
+    assert isinstance(passes, LimitPasses)
+    return passes
+
+
+async def test_a_text_within_the_limits_without_variables_is_measured_once() -> None:
+    schema = _schema()
+    passes = _passes(schema)
+    assert await _codes("{ item { name } }", schema) == []
+    assert len(passes) == 1
+    assert await _codes("{ item { name } }", schema) == []
+    assert len(passes) == 1
+    # Kept per operation name: the other operation of the same text is measured on its own.
+    document = "query Small { item { name } }\nquery Big " + _nested(40)
+    assert await _codes(document, schema, operation_name="Small") == []
+    assert await _codes(document, schema, operation_name="Big") == ["MAX_DEPTH_LIMIT"]
+    assert await _codes(document, schema, operation_name="Big") == ["MAX_DEPTH_LIMIT"]
+    assert len(passes) == 2  # a refusal is never kept
+
+
+async def test_a_text_whose_cost_reads_a_variable_is_measured_every_time() -> None:
+    schema = _schema(max_query_cost=100)
+    passes = _passes(schema)
+    query = "query Q($n: Int!) { search(first: $n) { edges { node { name } } } }"
+    assert await _codes(query, schema, variable_values={"n": 5}) == []
+    assert await _codes(query, schema, variable_values={"n": 5000}) == ["MAX_COST_LIMIT"]
+    many = "query Q($ids: [String!]!) { items(ids: $ids) { name } }"
+    assert await _codes(many, schema, variable_values={"ids": ["a"]}) == []
+    assert await _codes(
+        many, _schema(max_ids_per_argument=3), variable_values={"ids": ["a"] * 4}
+    ) == ["BAD_USER_INPUT"]
+    assert len(passes) == 0
+
+
+def test_limit_passes_keep_at_most_size_texts() -> None:
+    passes = LimitPasses(size=2, max_text=10)
+    schema = _schema()._schema
+    for text in ("{ a }", "{ b }", "{ c }", "{ " + "d" * 20 + " }"):
+        passes.add((schema, text, None))
+    assert len(passes) == 2
+    assert (schema, "{ a }", None) not in passes
+    assert (schema, "{ c }", None) in passes
