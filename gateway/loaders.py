@@ -36,6 +36,7 @@ so that every write evicting attributes evicts them.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from functools import cached_property
@@ -54,6 +55,7 @@ __all__ = ["Loaders", "ancestor_and_depth", "node_path_key"]
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 Slots = list[Any]
+BatchMethod = Callable[["Loaders", Any], Awaitable[Slots]]
 
 
 def ancestor_and_depth(paths: Sequence[str]) -> tuple[str, int]:
@@ -87,7 +89,7 @@ class Loaders:
     @cached_property
     def node_tree(self) -> DataLoader[str, Any]:
         # Not in the shared cache: read only when attributes miss it, and always current.
-        return DataLoader(load_fn=self._trees)
+        return DataLoader(load_fn=self._own(Loaders._trees))
 
     @cached_property
     def product_by_tid(self) -> DataLoader[Any, Any]:
@@ -115,15 +117,15 @@ class Loaders:
 
     @cached_property
     def node_by_path(self) -> DataLoader[Any, Any]:
-        return self._loader("pim", "node_by_path", self._nodes_by_path, None)
+        return self._loader("pim", "node_by_path", self._own(Loaders._nodes_by_path), None)
 
     @cached_property
     def children_by_path(self) -> DataLoader[Any, Any]:
-        return self._loader("pim", "children_by_path", self._children, None)
+        return self._loader("pim", "children_by_path", self._own(Loaders._children), None)
 
     @cached_property
     def root_node(self) -> DataLoader[Any, Any]:
-        return self._loader("pim", "root_node", self._roots, None)
+        return self._loader("pim", "root_node", self._own(Loaders._roots), None)
 
     @cached_property
     def definition_by_tid(self) -> DataLoader[Any, Any]:
@@ -146,20 +148,29 @@ class Loaders:
     @cached_property
     def attributes_by_path(self) -> DataLoader[Any, Any]:
         # Path and id keys share one cache resource: writes evict it by name.
-        return self._loader("pim", "attributes_by_node", self._attributes_by_path, None)
+        return self._loader(
+            "pim", "attributes_by_node", self._own(Loaders._attributes_by_path), None
+        )
 
     @cached_property
     def attributes_by_node(self) -> DataLoader[Any, Any]:
-        return self._loader("pim", "attributes_by_node", self._attributes_by_node, None)
+        return self._loader(
+            "pim", "attributes_by_node", self._own(Loaders._attributes_by_node), None
+        )
 
     @cached_property
     def attributes_by_product(self) -> DataLoader[Any, Any]:
-        return self._loader("pim", "attributes_by_product", self._attributes_by_product, None)
+        return self._loader(
+            "pim", "attributes_by_product", self._own(Loaders._attributes_by_product), None
+        )
 
     @cached_property
     def attribute_by_id(self) -> DataLoader[Any, Any]:
         return self._loader(
-            "pim", "attribute_by_id", self._attribute_by_id, self.runtime.settings.pim_batch_size
+            "pim",
+            "attribute_by_id",
+            self._own(Loaders._attribute_by_id),
+            self.runtime.settings.pim_batch_size,
         )
 
     @cached_property
@@ -183,6 +194,23 @@ class Loaders:
     @cached_property
     def catalog_product(self) -> DataLoader[Any, Any]:
         return self._loader("citrusad", "catalog_product", self.runtime.citrusad.get_many, None)
+
+    def _own(self, method: BatchMethod) -> Callable[[list[Any]], Awaitable[Slots]]:
+        """``method`` as a batch function that reaches this object through a weak reference.
+
+        A loader kept in this object holding it back (a bound method) would be a reference
+        cycle: the request's loaders, and every record they loaded, would wait for a full
+        collection instead of going when the request ends.
+        """
+        owner = weakref.ref(self)
+
+        async def batch(keys: list[Any]) -> Slots:
+            loaders = owner()
+            if loaders is None:  # pragma: no cover - a loader outliving its request's context
+                raise RuntimeError("the request's loaders are gone")
+            return await method(loaders, keys)
+
+        return batch
 
     def _loader(
         self,

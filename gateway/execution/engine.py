@@ -182,6 +182,11 @@ class FastExecution:
         )
         if isinstance(executor, list):
             return None  # request errors: graphql-core words them
+        # Only the executor's coerced arguments are used here. Its resolve-info helpers are
+        # its own bound methods: a reference cycle that would keep the request's context, its
+        # loaders and every record they hold until a full collection. The rerun on the normal
+        # path builds an executor of its own.
+        executor.async_helpers = None  # type: ignore[assignment]
         plan = self.planner.plan(
             document, executor.operation, executor.fragments, executor.variable_values
         )
