@@ -156,7 +156,7 @@ class Settings(BaseModel):
     jwks_cache_seconds: int = Field(default=300, ge=0)
     max_query_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=30, ge=0)
-    max_tokens: int = Field(default=5000, ge=1)
+    max_tokens: int = Field(default=1000, ge=1)
     max_root_fields: int = Field(default=20, ge=1)
     max_query_cost: int = Field(default=5000, ge=1)
     # Ids one list argument may carry (``products(tids:)``...): more is BAD_USER_INPUT.

@@ -49,7 +49,7 @@ class DocumentChecks:
     ) -> None:
         self._schema = schema
         self._introspection = introspection
-        self._parse_limits = parse_limits or ParseLimits()
+        self._parse_limits = (parse_limits or ParseLimits()).for_schema(schema)
         self._verdict = lru_cache(maxsize=cache_size)(self._inspect)
 
     def errors(self, query: str, operation_name: str | None) -> list[GraphQLError]:

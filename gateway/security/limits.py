@@ -4,8 +4,8 @@
 
 | limit | setting (default) | counted | ``extensions.code`` |
 | --- | --- | --- | --- |
-| length | ``max_tokens`` * 20 (100,000) | characters of the document, refused before lexing | ``MAX_DOCUMENT_SIZE_LIMIT`` |
-| tokens | ``max_tokens`` (5000) | lexical tokens of the document, refused while lexing | ``MAX_TOKENS_LIMIT`` |
+| length | ``max_tokens`` * 20 (20,000) | characters of the document, refused before lexing | ``MAX_DOCUMENT_SIZE_LIMIT`` |
+| tokens | ``max_tokens`` (1000) | lexical tokens of the document, refused while lexing | ``MAX_TOKENS_LIMIT`` |
 | repeated fields | ``max_repeated_fields`` (50) | selections of one response path in one selection set, refused while lexing (see ``lexical``) | ``MAX_REPEATED_FIELDS`` |
 | depth | ``max_query_depth`` (15) | deepest field nesting, fragments inlined, introspection (``__schema``...) included | ``MAX_DEPTH_LIMIT`` |
 | aliases | ``max_aliases`` (30) | aliased fields, a fragment's counted once per spread | ``MAX_ALIASES_LIMIT`` |
@@ -525,7 +525,10 @@ class OperationLimitsExtension(SchemaExtension):
         context = self.execution_context
         query = context.query
         if context.graphql_document is None and query:
-            context.graphql_document = parse_cached(query, self.parse_limits)
+            # The schema's field names too: the endpoint parses with the same limits, so a
+            # text is parsed once for both.
+            limits = self.parse_limits.for_schema(context.schema._schema)
+            context.graphql_document = parse_cached(query, limits)
         yield
 
     def on_operation(self) -> Iterator[None]:

@@ -16,9 +16,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    parse,
+)
 
 from gateway.security.lexical import scan_document
 
@@ -26,12 +34,13 @@ __all__ = [
     "DOCUMENT_CHARS_PER_TOKEN",
     "ParseLimits",
     "copy_error",
+    "field_vocabulary",
     "parse_cached",
     "parse_within_limits",
 ]
 
 # A document may be this many characters per token of ``max_tokens`` long (100,000 with the
-# default 5,000): room for long names, strings and indentation, while graphql-core's
+# default 1,000: 20,000): room for long names, strings and indentation, while graphql-core's
 # character-at-a-time lexer stays near 25 ms on the longest text.
 DOCUMENT_CHARS_PER_TOKEN = 20
 MAX_KEPT_CHARS = 100_000
@@ -40,15 +49,38 @@ _SIZE = 512
 
 @dataclass(frozen=True, slots=True)
 class ParseLimits:
-    """The lexical limits (``None``: off); the defaults are the settings' defaults."""
+    """The lexical limits (``None``: off); the defaults are the settings' defaults.
 
-    max_tokens: int | None = 5000
+    ``known_fields`` (``field_vocabulary(schema)``) lets the scan refuse a long document that
+    selects a field no type has, before it is parsed; ``None`` leaves that to validation.
+    """
+
+    max_tokens: int | None = 1000
     max_depth: int | None = 15
     max_repeated: int | None = 50
+    known_fields: frozenset[str] | None = None
+
+    def for_schema(self, schema: GraphQLSchema) -> ParseLimits:
+        """These limits, knowing ``schema``'s field names."""
+        return replace(self, known_fields=field_vocabulary(schema))
 
     @property
     def max_chars(self) -> int | None:
         return None if self.max_tokens is None else self.max_tokens * DOCUMENT_CHARS_PER_TOKEN
+
+
+_META_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+@lru_cache(maxsize=16)
+def field_vocabulary(schema: GraphQLSchema) -> frozenset[str]:
+    """Every field name an object or interface type of ``schema`` defines, introspection's
+    types and the meta fields included: a selected name outside it is valid nowhere."""
+    names = set(_META_FIELDS)
+    for named in schema.type_map.values():
+        if isinstance(named, GraphQLObjectType | GraphQLInterfaceType):
+            names.update(named.fields)
+    return frozenset(names)
 
 
 _parsed: OrderedDict[tuple[ParseLimits, str], DocumentNode | GraphQLError] = OrderedDict()
@@ -97,6 +129,7 @@ def parse_within_limits(query: str, limits: ParseLimits) -> DocumentNode:
         max_depth=None,
         max_repeated=limits.max_repeated,
         max_chars=limits.max_chars,
+        known_fields=limits.known_fields,
     )
     if refused is not None:
         raise refused

@@ -30,7 +30,7 @@ import httpx
 import pytest
 from graphql.language import Lexer, Source, TokenKind
 
-from gateway.security.lexical import scan_document
+from gateway.security.lexical import SMALL_DOCUMENT_TOKENS, scan_document
 from tests.conftest import WRITER_KEY, GatewayStack, start_stack
 
 NO_CALLS = {"pim": 0, "omnicommerce": 0, "citrusad": 0}
@@ -98,11 +98,11 @@ REPEATED = [
     ),
     pytest.param(
         '{ product(tid: "x") { '
-        + " ".join(f"...F{i}" for i in range(40))
+        + " ".join(f"...F{i}" for i in range(12))
         + " } } "
-        + " ".join(f"fragment F{i} on Product {{ {'tid ' * 30}}}" for i in range(40)),
+        + " ".join(f"fragment F{i} on Product {{ {'tid ' * 5}}}" for i in range(12)),
         "tid",
-        id="fragments-40x30",
+        id="fragments-12x5",
     ),
     pytest.param(
         '{ product(tid: "x") { ' + "... on Product { tid } " * 400 + "} }",
@@ -135,7 +135,7 @@ def test_repeated_fields_are_refused_before_validation(
 )
 def test_a_long_document_is_refused_before_parsing(prod: GatewayStack, query: str) -> None:
     (error,) = _refused(prod, query)
-    assert error["extensions"] == {"code": "MAX_DOCUMENT_SIZE_LIMIT", "limit": 100_000}
+    assert error["extensions"] == {"code": "MAX_DOCUMENT_SIZE_LIMIT", "limit": 20_000}
 
 
 def test_fifty_repeats_still_run(prod: GatewayStack) -> None:
@@ -148,22 +148,28 @@ def test_fifty_repeats_still_run(prod: GatewayStack) -> None:
 
 
 def test_twenty_thousand_tids_are_bad_user_input_before_any_call(prod: GatewayStack) -> None:
-    variable = _refused(
+    (error,) = _refused(
         prod, "query ($t: [String!]!) { products(tids: $t) { tid } }", {"t": _tids(20_000)}
     )
-    # As a literal, 20,000 tids (200 KB) are over the document length; 4,000 fit in it.
-    literal = _refused(prod, "{ products(tids: " + _literal(_tids(4_000)) + ") { tid } }")
-    for errors, count in ((variable, 20_000), (literal, 4_000)):
-        (error,) = errors
-        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "tids", "limit": 1000}
-        assert "'tids'" in error["message"] and str(count) in error["message"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "tids", "limit": 1000}
+    assert "'tids'" in error["message"] and "20000" in error["message"]
+    # As a literal, more than 1,000 tids are over the token limit, 20,000 over the length.
+    over_tokens = _refused(prod, "{ products(tids: " + _literal(_tids(1_001)) + ") { tid } }")
+    assert _codes(over_tokens) == ["MAX_TOKENS_LIMIT"]
     too_long = _refused(prod, "{ products(tids: " + _literal(_tids(20_000)) + ") { tid } }")
     assert _codes(too_long) == ["MAX_DOCUMENT_SIZE_LIMIT"]
 
 
+def test_the_ids_cap_refuses_a_literal_list_too(tmp_path: Path) -> None:
+    for stack in _stack(tmp_path, GATEWAY_MAX_IDS_PER_ARGUMENT="100"):
+        (error,) = _refused(stack, "{ products(tids: " + _literal(_tids(101)) + ") { tid } }")
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "tids", "limit": 100}
+        assert "'tids'" in error["message"] and "101" in error["message"]
+
+
 def test_a_thousand_tids_are_answered_a_hundred_per_call(prod: GatewayStack) -> None:
     prod.clear_logs()
-    body = prod.query("{ products(tids: " + _literal(_tids(1000)) + ") { tid } }")
+    body = prod.query("query ($t: [String!]!) { products(tids: $t) { tid } }", {"t": _tids(1000)})
     assert "errors" not in body, body
     assert len(body["data"]["products"]) == 1000
     assert prod.pim.app.state.log.count() == 10
@@ -184,19 +190,13 @@ def test_twenty_pages_of_a_hundred_are_over_the_cost_limit(tight: GatewayStack) 
     assert tight.upstream_calls()["pim"] > 0
 
 
-@pytest.mark.parametrize("as_variable", [False, True], ids=["literal", "variable"])
-def test_the_cost_counts_ids_per_pim_call(tight: GatewayStack, as_variable: bool) -> None:
+def test_the_cost_counts_ids_per_pim_call(tight: GatewayStack) -> None:
     # ceil(ids / 100) calls per argument: 2,100 ids are 10 + 10 + 1 = 21 > 20.
-    def query(count: int) -> tuple[str, dict[str, Any] | None]:
+    def query(count: int) -> tuple[str, dict[str, Any]]:
         parts = [_tids(count)[i : i + 1000] for i in range(0, count, 1000)]
-        if as_variable:
-            head = ", ".join(f"$t{i}: [String!]!" for i in range(len(parts)))
-            body = " ".join(f"p{i}: products(tids: $t{i}) {{ tid }}" for i in range(len(parts)))
-            return f"query ({head}) {{ {body} }}", {f"t{i}": p for i, p in enumerate(parts)}
-        body = " ".join(
-            f"p{i}: products(tids: {_literal(p)}) {{ tid }}" for i, p in enumerate(parts)
-        )
-        return "{ " + body + " }", None
+        head = ", ".join(f"$t{i}: [String!]!" for i in range(len(parts)))
+        body = " ".join(f"p{i}: products(tids: $t{i}) {{ tid }}" for i in range(len(parts)))
+        return f"query ({head}) {{ {body} }}", {f"t{i}": p for i, p in enumerate(parts)}
 
     (error,) = _refused(tight, *query(2_100))
     assert error["extensions"] == {"code": "MAX_COST_LIMIT", "limit": 20}
@@ -204,6 +204,29 @@ def test_the_cost_counts_ids_per_pim_call(tight: GatewayStack, as_variable: bool
     body = tight.query(*query(1_900))
     assert "errors" not in body, body
     assert tight.pim.app.state.log.count() == 19
+
+
+def test_the_cost_counts_literal_ids_per_pim_call(tmp_path: Path) -> None:
+    # Literal lists fit the token limit only in the hundreds: a cost limit of 5 is 2 + 2 + 1
+    # calls for lists of 101, 101 and 1 ids; 101, 101 and 101 are 6.
+    def query(sizes: list[int]) -> str:
+        tids = iter(_tids(sum(sizes)))
+        lists = [[next(tids) for _ in range(size)] for size in sizes]
+        return (
+            "{ "
+            + " ".join(
+                f"p{i}: products(tids: {_literal(t)}) {{ tid }}" for i, t in enumerate(lists)
+            )
+            + " }"
+        )
+
+    for stack in _stack(tmp_path, GATEWAY_MAX_QUERY_COST="5"):
+        (error,) = _refused(stack, query([101, 101, 101]))
+        assert error["extensions"] == {"code": "MAX_COST_LIMIT", "limit": 5}
+        stack.clear_logs()
+        body = stack.query(query([101, 101, 1]))
+        assert "errors" not in body, body
+        assert stack.pim.app.state.log.count() == 3  # 203 ids, batched a hundred a call
 
 
 def test_cached_validation_keeps_no_variables(prod: GatewayStack) -> None:
@@ -299,6 +322,60 @@ def test_the_scan_counts_response_paths(query: str, field: str | None) -> None:
     else:
         assert refused is not None and refused.extensions is not None
         assert refused.extensions["field"] == field
+
+
+KNOWN = frozenset({"a", "b", "c", "__typename"})
+PADDING = " ".join(f"p{i}: a" for i in range(SMALL_DOCUMENT_TOKENS))  # valid aliases
+
+FIELD_NAMES = [
+    # (document, the unknown field found or None): names that are not fields never count
+    ("{ a x: b }", None),  # the alias is not a field name
+    ("{ x: nope }", "nope"),
+    ("{ nope(a: 1) }", "nope"),
+    ("{ nope @skip(if: true) }", "nope"),
+    ("{ a { b } nope }", "nope"),
+    ("query Nope($nope: Nope = {nope: NOPE}) @nope { a(nope: $nope) @nope(nope: 1) }", None),
+    ("{ ...Nope ... on Nope { a } } fragment Nope on Nope { __typename }", None),
+    ('{ a(s: "nope", t: """nope""") # nope\n }', None),
+    ("{ a b c nope1 nope2 }", "nope1"),  # the first is named
+    ("{ a { b { c { __typename } } } }", None),
+]
+
+
+@pytest.mark.parametrize(("query", "unknown"), FIELD_NAMES)
+def test_the_scan_finds_fields_no_type_has_in_a_long_document(
+    query: str, unknown: str | None
+) -> None:
+    long = query.replace("{", "{ " + PADDING, 1)
+    refused = scan_document(
+        long, max_tokens=None, max_depth=None, max_repeated=None, known_fields=KNOWN
+    )
+    if unknown is None:
+        assert refused is None, refused
+        return
+    assert refused is not None and refused.extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert refused.message.startswith(f"Cannot query field '{unknown}'")
+    (location,) = refused.locations or ()
+    assert long.splitlines()[location.line - 1][location.column - 1 :].startswith(unknown)
+    # A short document is left to graphql-core, whose message names the parent type.
+    assert (
+        scan_document(query, max_tokens=None, max_depth=None, max_repeated=None, known_fields=KNOWN)
+        is None
+    )
+
+
+def test_a_long_document_of_unknown_fields_is_refused_before_parsing(prod: GatewayStack) -> None:
+    query = '{ product(tid: "x") { ' + " ".join(f"f{i}" for i in range(900)) + " } }"
+    (error,) = _refused(prod, query)
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert (
+        error["message"]
+        == "Cannot query field 'f0': no type of the schema has a field of that name."
+    )
+    assert error["locations"] == [{"line": 1, "column": 23}]
+    # Short, graphql-core validates it and names the type.
+    (error,) = _refused(prod, '{ product(tid: "x") { tid f0 } }')
+    assert error["message"] == "Cannot query field 'f0' on type 'Product'."
 
 
 def test_the_scan_counts_tokens_as_graphql_core() -> None:

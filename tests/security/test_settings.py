@@ -15,7 +15,7 @@ def test_security_defaults_are_the_production_ones() -> None:
         30,
         20,
     )
-    assert (settings.max_tokens, settings.max_query_cost) == (5000, 5000)
+    assert (settings.max_tokens, settings.max_query_cost) == (1000, 5000)
     assert (settings.max_body_bytes, settings.max_json_depth) == (2_000_000, 64)
     assert (settings.batching_enabled, settings.max_batch_size) == (False, 10)
     assert settings.csrf_prevention is True
