@@ -23,6 +23,7 @@ schema: $(STAMP)
 	$(BIN)/gateway schema > schema/schema.graphql
 
 test: $(STAMP)
+	scripts/install_test_packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
