@@ -137,3 +137,28 @@ def test_credential_scope_is_stable_and_one_way() -> None:
     other = UpstreamConfig("omnicommerce", "http://a", {"X-Api-Key": "secret-2"})
     assert one.credential_scope == again.credential_scope != other.credential_scope
     assert "secret" not in one.credential_scope
+
+
+async def test_urls_joined_once_per_path_are_the_ones_httpx_joins() -> None:
+    urls: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        urls.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    config = UpstreamConfig("citrusad", "http://upstream.test/base")
+    client = httpx.AsyncClient(base_url=config.base_url, transport=httpx.MockTransport(answer))
+    transport = UpstreamTransport(config, client=client)
+    for path, params in [
+        ("/v1/catalog-products/c1/4000000000015", None),
+        ("/v1/catalog-products/c1/4000000000015", {"teamId": "t 1"}),
+        ("/v1/catalog-products/c1/4000000000015", None),
+        ("v1/relative?x=1", None),
+    ]:
+        await transport.request("GET", path, params=params)
+    assert urls == [
+        "http://upstream.test/base/v1/catalog-products/c1/4000000000015",
+        "http://upstream.test/base/v1/catalog-products/c1/4000000000015?teamId=t+1",
+        "http://upstream.test/base/v1/catalog-products/c1/4000000000015",
+        "http://upstream.test/base/v1/relative?x=1",
+    ]
