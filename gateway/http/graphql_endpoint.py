@@ -41,6 +41,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.http.documents import DocumentChecks
 from gateway.http.encoding import InvalidJson, dumps, error_payload, loads
+from gateway.http.hooks import install_direct_hooks
 from gateway.http.negotiation import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
@@ -88,7 +89,8 @@ class GraphQLEndpoint:
     | ``after_write`` | awaited after every executed mutation, before its answer is sent (with Redis: until the other processes have been told of the write) |
     | ``persisted`` | persisted operations by hash (``PersistedOperations``); default: APQ in memory |
 
-    The endpoint adds ``SubscriptionBegan`` to the schema's extensions (see ``streams``).
+    The endpoint adds ``SubscriptionBegan`` to the schema's extensions (see ``streams``) and
+    runs their hooks directly (see ``hooks``).
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class GraphQLEndpoint:
         )
         self.streams = streams if streams is not None else OpenStreams()
         install_stream_hook(schema)
+        install_direct_hooks(schema)  # the same hooks, without strawberry's per-request wrapping
         self._event_streams = EventStreams(
             schema, checks=self._checks, streams=self.streams, keepalive_seconds=keepalive_seconds
         )
