@@ -101,13 +101,26 @@ def _bool(value: str | None, where: str) -> bool | None:
     return text == "true"
 
 
+# Dates read, by their text: an answer repeats a few (every item's meta has three), and a
+# datetime is immutable, so one instance serves every record. Bounded: cleared when full.
+_DATES: dict[str, datetime] = {}
+_DATES_KEPT = 4096
+
+
 def _date(value: str | None, where: str) -> datetime | None:
     if value is None:
         return None
+    found = _DATES.get(value)
+    if found is not None:
+        return found
     try:
-        return datetime.fromisoformat(value.strip())
+        found = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise bad(f"{where} is not an ISO 8601 date: {value!r}") from exc
+    if len(_DATES) >= _DATES_KEPT:
+        _DATES.clear()
+    _DATES[value] = found
+    return found
 
 
 def _status(el: Element) -> WriteStatus:
@@ -177,7 +190,13 @@ def _children(el: Element) -> dict[object, Element]:
 def _item_meta(el: Element | None) -> ItemMeta | None:
     if el is None:
         return None
-    items = _items(el)
+    items: dict[str, str] = {}
+    for itm in el:
+        if itm.tag == _ITM:
+            key = itm.get("key")
+            if key is None:
+                raise bad("<itm> lacks its 'key' attribute")
+            items[key] = itm.text or ""
     get = items.get
     return ItemMeta(
         _id(get("id"), "meta id"),
@@ -219,7 +238,7 @@ def _entries(val: Element) -> tuple[ValueEntry, ...]:
 
 
 def _value(val: Element) -> AttributeValue:
-    get = val.attrib.get
+    get = dict(val.items()).get  # one C call for every attribute, then plain dict lookups
     attr = get("attr")
     if attr is None:
         raise bad("<val> lacks its 'attr' attribute")
@@ -243,10 +262,22 @@ def _link_list(el: Element) -> LinkList:
     return LinkList(el.get("attr"), el.get("mode"), links)
 
 
+# The usual empty group (``<itms mode="delta" type="assets"/>``, three per product): records
+# are immutable, so one per (type, mode) serves every product. Bounded: cleared when full.
+_EMPTY_GROUPS: dict[tuple[str, str | None], LinkGroup] = {}
+_EMPTY_GROUPS_KEPT = 64
+
+
 def _link_group(group: Element) -> LinkGroup:
     kind = _required(group, "type")
-    if not len(group):  # the usual empty group: <itms mode="delta" type="assets"/>
-        return LinkGroup(kind, group.get("mode"), (), ())
+    if not len(group):
+        key = (kind, group.get("mode"))
+        found = _EMPTY_GROUPS.get(key)
+        if found is None:
+            if len(_EMPTY_GROUPS) >= _EMPTY_GROUPS_KEPT:
+                _EMPTY_GROUPS.clear()
+            found = _EMPTY_GROUPS[key] = LinkGroup(kind, key[1], (), ())
+        return found
     return LinkGroup(
         kind,
         group.get("mode"),
