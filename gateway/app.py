@@ -112,6 +112,8 @@ class _Gateway:
         else:
             outcome = "error" if result.errors else "ok"
         self.metrics.observe(operation, outcome, seconds)
+        if not log.isEnabledFor(logging.INFO):
+            return  # the line's fields cost more than the metrics: not made when not written
         codes = sorted({str((e.extensions or {}).get("code")) for e in result.errors or ()})
         log.info(
             "graphql request",

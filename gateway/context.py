@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -90,6 +91,8 @@ def _is_un_m49(part: str) -> bool:
     return len(part) == 3 and part.isascii() and part.isdigit()
 
 
+# Callers send few distinct headers: each request would parse the same one again.
+@lru_cache(maxsize=256)
 def preferred_locales(accept_language: str | None, default: str) -> tuple[str, ...]:
     """Locales from an ``Accept-Language`` header by quality, then ``default``.
 

@@ -160,11 +160,11 @@ class GraphQLEndpoint:
     # --- the request ------------------------------------------------------------------------
 
     def _wants_graphiql(self, request: Request) -> bool:
+        if request.method != "GET":
+            return False  # before the query string is parsed: most requests are POSTs
         names = request.query_params
-        return (
-            request.method == "GET"
-            and not any(p in names for p in ("query", "extensions", "documentId"))
-            and accepts_html(request.headers.get("accept"))
+        return not any(p in names for p in ("query", "extensions", "documentId")) and accepts_html(
+            request.headers.get("accept")
         )
 
     def _graphiql(self) -> Response:
