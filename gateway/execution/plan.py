@@ -32,6 +32,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     GraphQLBoolean,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLID,
     GraphQLInputObjectType,
@@ -96,6 +97,11 @@ class FieldPlan:
     items_nullable: bool = True
     leaf: GraphQLLeafType | None = None
     identity_type: type | None = None
+    # A strawberry enum's output names by member (its members live as long as their class,
+    # so by id): strawberry serializes a member by a search through the enum's values, for
+    # every value of every object.
+    enum_class: type | None = None
+    enum_names: dict[int, Any] = field(default_factory=dict)
     children: dict[str, ObjectPlan] = field(default_factory=dict)  # by concrete type name
     abstract: bool = False
     # Filled while running: the plan for each Python class met here.
@@ -217,6 +223,8 @@ class _Build:
         if is_leaf_type(named):
             plan.leaf = named
             plan.identity_type = _IDENTITY_LEAVES.get(named.name)
+            if isinstance(named, GraphQLEnumType):
+                plan.enum_class = getattr(named, "wrapped_cls", None)
             return plan
         concrete = [named] if is_object_type(named) else self.graphql.get_possible_types(named)
         plan.abstract = not is_object_type(named)

@@ -274,14 +274,14 @@ class Run:
     ) -> None:
         key = f.key
         identity = f.identity_type
-        for i, value in enumerate(values):
+        for i, (out, value) in enumerate(zip(outs, values, strict=True)):
             if type(value) is identity:
-                outs[i][key] = value
+                out[key] = value
             elif value is None or isinstance(value, Exception):
                 self._null(f, value, paths[i])
-                outs[i][key] = None
+                out[key] = None
             else:
-                outs[i][key] = self._coerce(f, value)
+                out[key] = self._coerce(f, value)
 
     def _leaf_list(self, f: FieldPlan, value: Any) -> list[Any]:
         if not isinstance(value, list | tuple):
@@ -302,12 +302,19 @@ class Run:
     @staticmethod
     def _coerce(f: FieldPlan, value: Any) -> Any:
         assert f.leaf is not None
+        member = value.__class__ is f.enum_class
+        if member:
+            known = f.enum_names.get(id(value))
+            if known is not None:
+                return known
         try:
             coerced = f.leaf.coerce_output_value(value)
         except Exception as exc:
             raise Restart from exc
         if coerced is None or coerced is Undefined:
             raise Restart
+        if member:
+            f.enum_names[id(value)] = coerced
         return coerced
 
     def _objects(
