@@ -34,6 +34,7 @@ from bench.processes import Process, cpu_plan, free_port, gateway_env, start_ser
 from bench.report import format_table
 from bench.summary import HostileFigures, hostile_table
 from gateway.security.auth import generate_api_key, hash_api_key
+from gateway.settings import Settings
 
 __all__ = ["DOCUMENTS", "HostileDocument", "run_hostile"]
 
@@ -58,6 +59,9 @@ class HostileDocument:
 
 def _documents() -> list[HostileDocument]:
     product = '{ product(tid: "DEMO-0001") { '
+    # As often as the repeated-fields limit lets one path be selected: graphql-core compares
+    # every pair of same-named fields (and of fragments spread together).
+    repeats = Settings.model_fields["max_repeated_fields"].default
     return [
         HostileDocument(
             "2,400 repeated fields (9.6 KB)", product + "tid " * 2400 + "} }", "MAX_REPEATED_FIELDS"
@@ -68,12 +72,9 @@ def _documents() -> list[HostileDocument]:
             "MAX_REPEATED_FIELDS",
         ),
         HostileDocument(
-            "40 fragments of 30 repeated fields",
-            product
-            + " ".join(f"...F{i}" for i in range(40))
-            + " } } "
-            + " ".join(f"fragment F{i} on Product {{ {'tid ' * 30}}}" for i in range(40)),
-            "MAX_REPEATED_FIELDS",
+            "4,900 unknown fields (28 KB)",
+            product + " ".join(f"f{i}" for i in range(4_900)) + " } }",
+            "MAX_DOCUMENT_SIZE_LIMIT",
         ),
         HostileDocument(
             "1.9 MB of repeated fields",
@@ -85,9 +86,38 @@ def _documents() -> list[HostileDocument]:
             '{ product(tid: "' + "x" * 1_900_000 + '") { tid } }',
             "MAX_DOCUMENT_SIZE_LIMIT",
         ),
+        # The dearest within the lexical limits (1,000 tokens, 50 repeats): each is parsed.
         HostileDocument(
-            "4,900 unknown fields (within every lexical limit)",
-            product + " ".join(f"f{i}" for i in range(4_900)) + " } }",
+            "990 unknown fields (within the token limit)",
+            product + " ".join(f"f{i}" for i in range(990)) + " } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        HostileDocument(
+            "330 aliases (within the token limit)",
+            product + " ".join(f"a{i}: tid" for i in range(330)) + " } }",
+            "MAX_ALIASES_LIMIT",
+        ),
+        HostileDocument(
+            "240 unused variables",
+            "query (" + " ".join(f"$v{i}: String" for i in range(240)) + ") { __typename }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        HostileDocument(
+            f"{repeats} fragments spread together, one unknown argument",
+            '{ product(tid: "DEMO-0001", nope: 1) { '
+            + " ".join(f"...F{i}" for i in range(repeats))
+            + " } } "
+            + " ".join(
+                f"fragment F{i} on Product {{ tid variants {{ tid variants {{ tid }} }} }}"
+                for i in range(repeats)
+            ),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        HostileDocument(
+            f"one field {repeats} times with sub-selections, one unknown argument",
+            '{ product(tid: "DEMO-0001", nope: 1) { '
+            + "variants { tid variants { tid variants { tid } } } " * repeats
+            + "} }",
             "GRAPHQL_VALIDATION_FAILED",
         ),
         HostileDocument(

@@ -163,7 +163,7 @@ class Settings(BaseModel):
     max_ids_per_argument: int = Field(default=1_000, ge=1)
     # The same field (response name) selected more than this often in one selection set is
     # refused while lexing, before validation can spend CPU on it.
-    max_repeated_fields: int = Field(default=50, ge=1)
+    max_repeated_fields: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=2_000_000, ge=1)
     max_json_depth: int = Field(default=64, ge=1, le=512)
     batching_enabled: bool = False

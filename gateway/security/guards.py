@@ -225,6 +225,10 @@ class RequestGuards:
             )
 
     def _check_depth(self, data: bytes) -> None:
+        # No more openers than the limit, no deeper than it: two counts in C (a fraction of a
+        # millisecond for 2 MB) spare most bodies the string-cutting regex (7 ms for 2 MB).
+        if data.count(b"[") + data.count(b"{") <= self.max_json_depth:
+            return
         if json_depth(data) > self.max_json_depth:
             raise _Refusal(
                 400,

@@ -57,7 +57,7 @@ class ParseLimits:
 
     max_tokens: int | None = 1000
     max_depth: int | None = 15
-    max_repeated: int | None = 50
+    max_repeated: int | None = 20
     known_fields: frozenset[str] | None = None
 
     def for_schema(self, schema: GraphQLSchema) -> ParseLimits:
@@ -134,7 +134,10 @@ def parse_within_limits(query: str, limits: ParseLimits) -> DocumentNode:
     if refused is not None:
         raise refused
     try:
-        return parse(query, max_tokens=limits.max_tokens)
+        # No token limit of graphql-core's own: the scan has counted them, and graphql-core
+        # counts comments as tokens too, so a document of 1,000 tokens and a comment would be
+        # a syntax error.
+        return parse(query)
     except GraphQLError:
         deep = scan_document(query, max_tokens=None, max_depth=limits.max_depth, max_repeated=None)
         if deep is not None:
