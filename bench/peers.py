@@ -12,8 +12,10 @@
 | catalog-gateway, response cache off / on | ``gateway serve`` with ``examples.nplus1`` (``registry.add_loader``) |
 
 Each runs alone, pinned to core 0 (``taskset``); wrk (16 connections) and the upstream share
-core 1. Figures: requests a second, p99, and upstream calls per query under load (counted in the
-upstream's request log). Answers are checked byte for byte first. The npm packages are
+core 1. Figures: requests a second, p99, upstream calls per query under load (counted in the
+upstream's request log) and the gateway's CPU time per query (``/proc``, its process and their
+children, every thread: steadier than requests a second when other work shares the machine, and
+a peer held back by the upstream shows it too). Answers are checked byte for byte first. The npm packages are
 installed, pinned, into ``bench/.peers/`` (gitignored). Without node/npm the npm peers are
 skipped, saying so; without wrk (``apt-get install wrk``) the whole section is.
 """
@@ -71,6 +73,7 @@ class Result:
     rps: float = 0.0
     p99_ms: float = 0.0
     calls_per_query: float = 0.0
+    cpu_ms_per_query: float = 0.0
     identical: bool | None = None
     note: str = ""
 
@@ -210,7 +213,9 @@ def _python_peers(work: Path, upstream: str) -> list[Peer]:
 
 
 @contextmanager
-def _running(command: list[str], core: str, env: dict[str, str], cwd: Path) -> Iterator[None]:
+def _running(
+    command: list[str], core: str, env: dict[str, str], cwd: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         ["taskset", "-c", core, *command],
         cwd=cwd,
@@ -219,7 +224,7 @@ def _running(command: list[str], core: str, env: dict[str, str], cwd: Path) -> I
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -278,27 +283,55 @@ def _measure(
 ) -> tuple[Result, bytes]:
     url = f"http://127.0.0.1:{peer.port}/graphql"
     result = Result(peer.name)
-    with _running(peer.command, GATEWAY_CORE, peer.env, peer.cwd):
+    with _running(peer.command, GATEWAY_CORE, peer.env, peer.cwd) as proc:
         body = _answer(url)
         result.identical = None if reference is None else body == reference
         _wrk(url, script, 2, 16)  # warm-up: connections, caches, JITs
-        before = _calls(upstream)
+        before, cpu_before = _calls(upstream), _tree_cpu_seconds(proc.pid)
         requests, result.rps, result.p99_ms = _wrk(url, script, seconds, 16)
+        cpu = _tree_cpu_seconds(proc.pid) - cpu_before
         result.calls_per_query = (_calls(upstream) - before) / max(requests, 1)
+        result.cpu_ms_per_query = cpu * 1000 / max(requests, 1)
     return result, body
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) of ``pid`` and its descendants so far: on a
+    shared machine a steadier figure than requests a second, which other work pulls down."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name may hold spaces: the fields after its closing parenthesis.
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        ticks[child] = int(fields[11]) + int(fields[12])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(ticks.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def _report(results: list[Result], out: list[str]) -> None:
     ours = next((r for r in results if r.name.endswith("cache off")), None)
     out.append(
-        "| peer | req/s | p99 | upstream calls / query | answer | catalog-gateway (cache off) vs it |"
+        "| peer | req/s | p99 | upstream calls / query | gateway CPU / query | answer "
+        "| catalog-gateway (cache off) vs it |"
     )
-    out.append("| --- | --- | --- | --- | --- | --- |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
         same = {None: "reference", True: "identical", False: "DIFFERS"}[r.identical]
         ratio = f"{ours.rps / r.rps:.2f}x" if ours and r.rps and r is not ours else ""
         out.append(
-            f"| {r.name} | {r.rps:,.0f} | {r.p99_ms:.0f} ms | {r.calls_per_query:.2f} | {same} | {ratio} |"
+            f"| {r.name} | {r.rps:,.0f} | {r.p99_ms:.0f} ms | {r.calls_per_query:.2f} "
+            f"| {r.cpu_ms_per_query:.2f} ms | {same} | {ratio} |"
         )
 
 
