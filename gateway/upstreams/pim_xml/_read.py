@@ -38,6 +38,7 @@ from gateway.upstreams.records import (
     ValueEntry,
     Variant,
     WriteStatus,
+    positional,
 )
 
 from ._safe import bad, parse_root, q
@@ -150,11 +151,14 @@ def _items(el: Element | None) -> dict[str, str]:
     return {_required(itm, "key"): itm.text or "" for itm in el if itm.tag == _ITM}
 
 
+_new_LocalizedText = positional(LocalizedText)
+
+
 def _localized(el: Element | None) -> LocalizedText | None:
     if el is None:
         return None
     texts = {_required(itm, "loc"): itm.text or "" for itm in el if itm.tag == _ITM}
-    return LocalizedText(texts, None if texts else _plain(el))
+    return _new_LocalizedText(texts, None if texts else _plain(el))
 
 
 def _domain(el: Element | None) -> DomainValues | None:
@@ -176,7 +180,18 @@ def _domain(el: Element | None) -> DomainValues | None:
 # The hot path of every cold read (about 30 elements a product). Each element's children
 # are walked once, in C, and told apart by their tag against names built once: lxml's
 # find() compiles an ElementPath in Python per call, and iterchildren(tag) parses its tag
-# per call, each costing more than the walk. Records are built positionally.
+# per call, each costing more than the walk. Records are built positionally, by builders
+# that set their slots directly (``records.positional``: half of a frozen ``__init__``).
+
+_new_ValueEntry = positional(ValueEntry)
+_new_AttributeValue = positional(AttributeValue)
+_new_ItemMeta = positional(ItemMeta)
+_new_Variant = positional(Variant)
+_new_Article = positional(Article)
+_new_Product = positional(Product)
+_new_Link = positional(Link)
+_new_LinkList = positional(LinkList)
+_new_LinkGroup = positional(LinkGroup)
 
 
 def _children(el: Element) -> dict[object, Element]:
@@ -198,7 +213,7 @@ def _item_meta(el: Element | None) -> ItemMeta | None:
                 raise bad("<itm> lacks its 'key' attribute")
             items[key] = itm.text or ""
     get = items.get
-    return ItemMeta(
+    return _new_ItemMeta(
         _id(get("id"), "meta id"),
         _date(get("creationDate"), "creationDate"),
         _date(get("modificationDate"), "modificationDate"),
@@ -213,9 +228,9 @@ def _item_meta(el: Element | None) -> ItemMeta | None:
 def _entry(itm: Element, locale: str | None = None) -> ValueEntry:
     attrib = itm.attrib
     if not attrib:  # the usual simple value: no loc, pos or key
-        return ValueEntry(itm.text or "", locale, None, None)
+        return _new_ValueEntry(itm.text or "", locale, None, None)
     pos = attrib.get("pos")
-    return ValueEntry(
+    return _new_ValueEntry(
         itm.text or "",
         attrib.get("loc", locale),
         None if pos is None else _int(pos, "itm pos"),
@@ -242,7 +257,7 @@ def _value(val: Element) -> AttributeValue:
     attr = get("attr")
     if attr is None:
         raise bad("<val> lacks its 'attr' attribute")
-    return AttributeValue(
+    return _new_AttributeValue(
         attr,
         _entries(val),
         get("dataType"),
@@ -258,8 +273,8 @@ def _values(vals: Element | None) -> tuple[AttributeValue, ...]:
 
 
 def _link_list(el: Element) -> LinkList:
-    links = tuple([Link(itm.get("key"), itm.text or "") for itm in el if itm.tag == _ITM])
-    return LinkList(el.get("attr"), el.get("mode"), links)
+    links = tuple([_new_Link(itm.get("key"), itm.text or "") for itm in el if itm.tag == _ITM])
+    return _new_LinkList(el.get("attr"), el.get("mode"), links)
 
 
 # The usual empty group (``<itms mode="delta" type="assets"/>``, three per product): records
@@ -276,9 +291,9 @@ def _link_group(group: Element) -> LinkGroup:
         if found is None:
             if len(_EMPTY_GROUPS) >= _EMPTY_GROUPS_KEPT:
                 _EMPTY_GROUPS.clear()
-            found = _EMPTY_GROUPS[key] = LinkGroup(kind, key[1], (), ())
+            found = _EMPTY_GROUPS[key] = _new_LinkGroup(kind, key[1], (), ())
         return found
-    return LinkGroup(
+    return _new_LinkGroup(
         kind,
         group.get("mode"),
         tuple([_link_list(inner) for inner in group if inner.tag == _ITMS]),
@@ -294,7 +309,7 @@ def _links(el: Element | None) -> tuple[LinkGroup, ...] | None:
 
 def _variant(el: Element) -> Variant:
     parts = _children(el).get
-    return Variant(
+    return _new_Variant(
         el.get("tid"),
         _localized(parts(_NAME)),
         _item_meta(parts(_META)),
@@ -307,7 +322,7 @@ def _article(el: Element) -> Article:
     # Its variants are read first, as before: a bad answer names the same fault.
     variants = parts(_VARIANTS)
     found = () if variants is None else tuple([_variant(v) for v in variants if v.tag == _VARIANT])
-    return Article(
+    return _new_Article(
         el.get("tid"),
         _localized(parts(_NAME)),
         _item_meta(parts(_META)),
@@ -320,7 +335,7 @@ def _product(el: Element) -> Product:
     parts = _children(el).get
     articles = parts(_ARTICLES)
     node = parts(_NODE)
-    return Product(
+    return _new_Product(
         el.get("tid"),
         _localized(parts(_NAME)),
         _item_meta(parts(_META)),
