@@ -915,3 +915,38 @@ def test_localized_text_lookups() -> None:
     assert names.first() == "Care note"
     assert plain("Product").first("de_DE") == "Product"
     assert LocalizedText().first() is None
+
+
+def test_blank_text_is_read_where_it_is_content_only() -> None:
+    # The parser drops pretty-printing between elements; a value that is blank is kept.
+    body = b"""<?xml version="1.0" encoding="UTF-8"?>
+<pim xmlns="http://www.apollon.de/omn">
+  <products>
+    <product tid="P1">
+      <name>
+      </name>
+      <vals>
+        <val attr="a" type="simple">
+          <itm> </itm>
+        </val>
+        <val attr="b" type="localized">
+          <itm loc="de_DE">  Titel  </itm>
+          <itm loc="en_GB">
+</itm>
+        </val>
+      </vals>
+      <links>
+        <itms mode="delta" type="assets">
+          <itm key="k"> </itm>
+        </itms>
+      </links>
+    </product>
+  </products>
+</pim>"""
+    (product,) = pim_xml.parse_products(body)
+    assert product.name == LocalizedText({}, None)
+    a, b = product.values
+    assert [e.value for e in a.entries] == [" "]
+    assert [(e.value, e.locale) for e in b.entries] == [("  Titel  ", "de_DE"), ("\n", "en_GB")]
+    assert product.links is not None
+    assert [(link.key, link.value) for link in product.links[0].links] == [("k", " ")]

@@ -480,24 +480,42 @@ def _section(root: Element, tag: str, item: str) -> list[Element]:
     return [] if section is None else section.findall(q(item))
 
 
+# A document's sections and the element each holds: (section, item) qualified names.
+_SECTIONS = {
+    name: (q(name), q(item))
+    for name, item in (
+        ("nodes", "node"),
+        ("classes", "class"),
+        ("attrDefs", "attrDef"),
+        ("attrs", "attr"),
+        ("products", "product"),
+        ("responses", "response"),
+    )
+}
+
+
 def parse_document(body: bytes | str) -> PimDocument:
     """Every section of a ``<pim>`` answer, as records (see the ``parse_*`` shortcuts)."""
     root = parse_root(body)
-    nodes = _nodes(_section(root, "nodes", "node"))
+    # The root's children in one walk, not eight find()s (each compiles an ElementPath).
+    parts = _children(root).get
+
+    def section(name: str) -> list[Element]:
+        tag, item = _SECTIONS[name]
+        found = parts(tag)
+        return [] if found is None else [el for el in found if el.tag == item]
+
+    nodes = _nodes(section("nodes"))
     return PimDocument(
         schema_version=root.get("schemaVersion"),
-        meta=_items(root.find(q("meta"))),
-        classifications=tuple(
-            _classification(c, nodes) for c in _section(root, "classes", "class")
-        ),
+        meta=_items(parts(_META)),
+        classifications=tuple(_classification(c, nodes) for c in section("classes")),
         nodes=nodes,
-        attribute_definitions=tuple(
-            map(_attribute_definition, _section(root, "attrDefs", "attrDef"))
-        ),
-        attributes=tuple(map(_attribute, _section(root, "attrs", "attr"))),
-        products=tuple(map(_product, _section(root, "products", "product"))),
-        responses=tuple(map(_response, _section(root, "responses", "response"))),
-        links=_root_links(root.find(q("links"))),
+        attribute_definitions=tuple(map(_attribute_definition, section("attrDefs"))),
+        attributes=tuple(map(_attribute, section("attrs"))),
+        products=tuple(map(_product, section("products"))),
+        responses=tuple(map(_response, section("responses"))),
+        links=_root_links(parts(_LINKS)),
     )
 
 

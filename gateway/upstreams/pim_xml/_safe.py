@@ -28,6 +28,10 @@ _PARSER = etree.XMLParser(
     remove_comments=True,
     remove_pis=True,
     collect_ids=False,
+    # Pretty-printing between elements is never read: not made into text nodes, it costs
+    # neither the parse nor the walks over children. Blank text that is an element's only
+    # content (``<itm> </itm>``) stays.
+    remove_blank_text=True,
 )
 
 
