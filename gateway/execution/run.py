@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -156,7 +157,7 @@ class Run:
     def _attributes(self, f: FieldPlan, objs: list[Any]) -> list[Any]:
         name = f.impl.python_name
         try:
-            return [getattr(o, name) for o in objs]
+            return list(map(attrgetter(name), objs))  # the loop in C
         except Exception:
             return [_attempt(getattr, o, name) for o in objs]
 
@@ -172,7 +173,7 @@ class Run:
             # Resolvers are pure reads: after a failure, calling each again isolates it.
             if kwargs:
                 return [func(o, **kwargs) for o in objs]
-            return [func(o) for o in objs]
+            return list(map(func, objs))  # the loop in C
         except Exception:
             return [_attempt(func, o, **kwargs) for o in objs]
 
@@ -346,7 +347,12 @@ class Run:
         paths: list[Path],
         groups: _Groups,
     ) -> None:
-        key, by_class, add = f.key, f.by_class, groups.add
+        key, by_class = f.key, f.by_class
+        # The group of the plan met last, at hand: a list's items are mostly of one class.
+        last: ObjectPlan | None = None
+        objs: list[Any] = []
+        child_outs: list[dict[str, Any]] = []
+        child_paths: list[Path] = []
         for i, value in enumerate(values):
             if value is None or isinstance(value, Exception):
                 self._null(f, value, paths[i])
@@ -363,7 +369,14 @@ class Run:
                         children.append(None)
                         continue
                     plan = _learn_class(f, item)
-                children.append(add(plan, item, (path, j)))
+                if plan is not last:
+                    objs, child_outs, child_paths = groups.group(plan)
+                    last = plan
+                out: dict[str, Any] = {}
+                objs.append(item)
+                child_outs.append(out)
+                child_paths.append((path, j))
+                children.append(out)
             outs[i][key] = children
 
     def _null(self, f: FieldPlan, value: Any, parent: Path) -> None:
@@ -387,12 +400,16 @@ class _Groups:
         self._last: ObjectPlan | None = None
         self._last_group: tuple[list[Any], list[dict[str, Any]], list[Path]] = ([], [], [])
 
+    def group(self, plan: ObjectPlan) -> tuple[list[Any], list[dict[str, Any]], list[Path]]:
+        """The objects, response dicts and paths of ``plan``'s level, to append to."""
+        group = self._by_plan.get(plan)
+        if group is None:
+            group = self._by_plan[plan] = ([], [], [])
+        return group
+
     def add(self, plan: ObjectPlan, obj: Any, path: Path) -> dict[str, Any]:
         if plan is not self._last:
-            group = self._by_plan.get(plan)
-            if group is None:
-                group = self._by_plan[plan] = ([], [], [])
-            self._last, self._last_group = plan, group
+            self._last, self._last_group = plan, self.group(plan)
         objs, outs, paths = self._last_group
         out: dict[str, Any] = {}
         objs.append(obj)
