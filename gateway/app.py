@@ -21,8 +21,8 @@ JSON line. Introspection and GraphiQL default to on in development mode and off 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -61,6 +61,15 @@ async def healthz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+def _new_request_id() -> str:
+    """What ``uuid.uuid4().hex`` gives (version and variant bits set), without building a
+    ``UUID`` object: about 1% of a small query's CPU."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    return raw.hex()
+
+
 def _graphiql() -> GraphiQL:
     global _GRAPHIQL
     if _GRAPHIQL is None:  # its files are read once per process, not once per app
@@ -89,7 +98,7 @@ class _Gateway:
         if principal.kind == "anonymous" and self.anonymous_writes:
             principal = Principal("anonymous", frozenset({"read", "write"}), "anonymous")
         supplied = request.headers.get("x-request-id", "")
-        begin_request(supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex)
+        begin_request(supplied if _REQUEST_ID.match(supplied) else _new_request_id())
         context = GatewayContext.build(
             self.runtime,
             accept_language=request.headers.get("accept-language"),
