@@ -61,18 +61,18 @@ class CacheStats:
     coalesced: int = 0
     by_resource: dict[str, list[int]] = field(default_factory=dict)
 
-    def count(self, resource: str, *, hit: bool) -> None:
+    def count(self, resource: str, *, hit: bool, times: int = 1) -> None:
         stats = current_request()
         if hit:
-            self.hits += 1
+            self.hits += times
             if stats is not None:
-                stats.cache_hits += 1
+                stats.cache_hits += times
         else:
-            self.misses += 1
+            self.misses += times
             if stats is not None:
-                stats.cache_misses += 1
+                stats.cache_misses += times
         slot = self.by_resource.setdefault(resource, [0, 0])
-        slot[0 if hit else 1] += 1
+        slot[0 if hit else 1] += times
 
 
 class SharedCache(Generic[K, V]):
@@ -93,7 +93,8 @@ class SharedCache(Generic[K, V]):
         self._entries: TLRUCache[tuple[Any, ...], Any] = TLRUCache(
             maxsize=maxsize, ttu=self._expiry, timer=timer
         )
-        self._flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+        # Loads in flight: each key's batch, whose answer maps every key it asked to its slot.
+        self._flights: dict[tuple[Any, ...], asyncio.Future[dict[Any, Any]]] = {}
         # Flights an eviction overtook: their answer may predate the write, so it is handed
         # to its waiters but not stored.
         self._overtaken: set[tuple[Any, ...]] = set()
@@ -118,27 +119,35 @@ class SharedCache(Generic[K, V]):
         """
         self._scopes.add(ref.scope)
         use = self.enabled and not self.suspended
+        upstream, resource, scope = ref.upstream, ref.resource, ref.scope
+        entries, flights = self._entries, self._flights
         results: dict[K, Any] = {}
-        waiting: dict[K, asyncio.Future[Any]] = {}
+        waiting: dict[K, asyncio.Future[dict[Any, Any]]] = {}
         missing: list[K] = []
+        hits = 0
         for key in dict.fromkeys(keys):
-            full = (ref.upstream, ref.resource, key, ref.scope)
-            if use and full in self._entries:
-                results[key] = self._entries[full]
-                self.stats.count(ref.resource, hit=True)
-            elif full in self._flights:
-                waiting[key] = self._flights[full]
-                self.stats.coalesced += 1
-                if (stats := current_request()) is not None:
-                    stats.coalesced += 1
+            full = (upstream, resource, key, scope)
+            if use and full in entries:
+                results[key] = entries[full]
+                hits += 1
+            elif full in flights:
+                waiting[key] = flights[full]
             else:
                 missing.append(key)
-                self.stats.count(ref.resource, hit=False)
+        # Counted once per kind, not per key.
+        if hits:
+            self.stats.count(resource, hit=True, times=hits)
+        if missing:
+            self.stats.count(resource, hit=False, times=len(missing))
+        if waiting:
+            self.stats.coalesced += len(waiting)
+            if (stats := current_request()) is not None:
+                stats.coalesced += len(waiting)
         if missing:
             await self._load(ref, missing, fetch, results)
-        for key, future in waiting.items():
+        for key, flight in waiting.items():
             try:
-                results[key] = await asyncio.shield(future)
+                results[key] = (await asyncio.shield(flight))[key]
             except Exception as exc:
                 results[key] = exc
         return [results[key] for key in keys]
@@ -146,37 +155,46 @@ class SharedCache(Generic[K, V]):
     async def _load(
         self, ref: CacheRef, missing: list[K], fetch: FetchMany[K, V], results: dict[K, Any]
     ) -> None:
-        loop = asyncio.get_running_loop()
-        flights = {key: loop.create_future() for key in missing}
-        fulls = {key: (ref.upstream, ref.resource, key, ref.scope) for key in missing}
-        for key, future in flights.items():
-            self._flights[fulls[key]] = future
+        # One flight for the whole batch: a reader of any of its keys waits on it and takes
+        # its key's slot from the answer (one future, not one per key).
+        flight: asyncio.Future[dict[Any, Any]] = asyncio.get_running_loop().create_future()
+        upstream, resource, scope = ref.upstream, ref.resource, ref.scope
+        fulls = [(upstream, resource, key, scope) for key in missing]
+        flights = self._flights
+        for full in fulls:
+            flights[full] = flight
+        overtaken: set[K] = set()
         try:
             fetched = await fetch(list(missing))
             if len(fetched) != len(missing):
                 raise RuntimeError(f"fetch for {ref.resource} returned a wrong number of slots")
         except BaseException as exc:
-            for key, future in flights.items():
+            for key in missing:
                 results[key] = exc
-                _settle(future, exc)
+            _settle(flight, exc)
             if not isinstance(exc, Exception):
                 raise
             return
         finally:
-            for key in missing:
-                self._flights.pop(fulls[key], None)
-            overtaken = {key for key in missing if fulls[key] in self._overtaken}
-            self._overtaken.difference_update(fulls.values())
+            for full in fulls:
+                flights.pop(full, None)
+            if self._overtaken:
+                overtaken = {
+                    key for key, full in zip(missing, fulls, strict=True) if full in self._overtaken
+                }
+                self._overtaken.difference_update(fulls)
+        answer = dict(zip(missing, fetched, strict=True))
+        results.update(answer)
+        _settle(flight, answer)
         store = (
             self.enabled
             and not self.suspended
             and self._ttls.get(ref.resource, self._default_ttl) > 0
         )
-        for key, value in zip(missing, fetched, strict=True):
-            results[key] = value
-            _settle(flights[key], value)
-            if store and key not in overtaken and not isinstance(value, BaseException):
-                self._entries[fulls[key]] = value
+        if store:
+            for key, full, value in zip(missing, fulls, fetched, strict=True):
+                if key not in overtaken and not isinstance(value, BaseException):
+                    self._entries[full] = value
 
     def evict(
         self, upstream: str, resource: str, keys: Iterable[Hashable], *, notify: bool = True
