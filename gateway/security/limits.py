@@ -6,7 +6,7 @@
 | --- | --- | --- | --- |
 | length | ``max_tokens`` * 20 (20,000) | characters of the document, refused before lexing | ``MAX_DOCUMENT_SIZE_LIMIT`` |
 | tokens | ``max_tokens`` (1000) | lexical tokens of the document, refused while lexing | ``MAX_TOKENS_LIMIT`` |
-| repeated fields | ``max_repeated_fields`` (50) | selections of one response path in one selection set, refused while lexing (see ``lexical``) | ``MAX_REPEATED_FIELDS`` |
+| repeated fields | ``max_repeated_fields`` (20) | selections of one response path in one selection set, refused while lexing (see ``lexical``) | ``MAX_REPEATED_FIELDS`` |
 | depth | ``max_query_depth`` (15) | deepest field nesting, fragments inlined, introspection (``__schema``...) included | ``MAX_DEPTH_LIMIT`` |
 | aliases | ``max_aliases`` (30) | aliased fields, a fragment's counted once per spread | ``MAX_ALIASES_LIMIT`` |
 | root fields | ``max_root_fields`` (20) | fields of the operation's top selection, through fragments | ``MAX_ROOT_FIELDS_LIMIT`` |
@@ -469,6 +469,11 @@ def _violations(
             )
 
 
+# A document's validation stops after this many errors ("Validation aborted."): each costs its
+# locations, and a client fixes the first ones first.
+MAX_VALIDATION_ERRORS = 20
+
+
 # --- strawberry extensions ------------------------------------------------------------------
 
 
@@ -510,7 +515,7 @@ class OperationLimitsExtension(SchemaExtension):
         limits: OperationLimits,
         *,
         max_tokens: int | None = 1000,
-        max_repeated_fields: int | None = 50,
+        max_repeated_fields: int | None = 20,
         validations: ValidationCache | None = None,
         passes: LimitPasses | None = None,
     ) -> None:
@@ -610,7 +615,11 @@ def limit_extensions(
             limits,
             max_tokens=settings.max_tokens,
             max_repeated_fields=settings.max_repeated_fields,
-            validations=ValidationCache(),  # one per schema built with these factories
+            # One per schema built with these factories.
+            validations=ValidationCache(
+                hide_suggestions=not settings.development_mode,
+                max_errors=MAX_VALIDATION_ERRORS,
+            ),
             passes=LimitPasses(),
         ),
         VariableErrors,

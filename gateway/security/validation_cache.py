@@ -53,9 +53,20 @@ _Key = tuple[GraphQLSchema, str, str | None]
 class ValidationCache:
     """An LRU of the document-only validation errors, keyed by (schema, text, operationName)."""
 
-    def __init__(self, *, size: int = 512, max_text: int = 100_000) -> None:
+    def __init__(
+        self,
+        *,
+        size: int = 512,
+        max_text: int = 100_000,
+        hide_suggestions: bool = False,
+        max_errors: int | None = None,
+    ) -> None:
         self.size = size
         self.max_text = max_text
+        # Production strips "Did you mean" anyway: not computing it spares a search over the
+        # type's fields per unknown field. ``max_errors``: graphql-core's default (100) if None.
+        self.hide_suggestions = hide_suggestions
+        self.max_errors = max_errors
         self._errors: OrderedDict[_Key, tuple[GraphQLError, ...]] = OrderedDict()
         self._lock = threading.Lock()  # execute_sync may run in worker threads
 
@@ -80,7 +91,15 @@ class ValidationCache:
                 self._errors.move_to_end(key)
         if known is None:
             document_rules = [r for r in rules if r in _DOCUMENT_RULES]
-            known = tuple(validate(schema, document, [*document_rules, *_STRAWBERRY_RULES]))
+            known = tuple(
+                validate(
+                    schema,
+                    document,
+                    [*document_rules, *_STRAWBERRY_RULES],
+                    max_errors=self.max_errors,
+                    hide_suggestions=self.hide_suggestions,
+                )
+            )
             if len(query) <= self.max_text:
                 self._keep(key, known)
         return [*errors, *(copy_error(e) for e in known)]

@@ -411,3 +411,14 @@ def test_comments_do_not_count_as_tokens(prod: GatewayStack) -> None:
     assert tokens == 1000
     (error,) = _refused(prod, query)
     assert error["extensions"]["code"] == "MAX_ALIASES_LIMIT", error
+
+
+def test_validation_stops_after_twenty_errors_with_a_code(prod: GatewayStack) -> None:
+    fields = " ".join(f"tidd{i}" for i in range(30))  # short: graphql-core validates it
+    errors = _refused(prod, '{ product(tid: "x") { ' + fields + " } }")
+    assert len(errors) == 21
+    assert set(_codes(errors)) == {"GRAPHQL_VALIDATION_FAILED"}
+    assert errors[0]["message"] == "Cannot query field 'tidd0' on type 'Product'."
+    assert errors[-1]["message"] == (
+        "Too many validation errors, error limit reached. Validation aborted."
+    )
