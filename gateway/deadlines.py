@@ -11,7 +11,7 @@ is still pending when it passes into UPSTREAM_TIMEOUT errors.
 | ``current()`` | the deadline (event-loop time, as ``asyncio.timeout_at`` takes it), ``None`` outside an operation |
 | ``remaining()`` | seconds left, ``None`` outside an operation |
 | ``passed()`` | the ``UpstreamTimeout`` a field unfinished at the deadline answers with |
-| ``answer_by(margin)`` | ``async with``: ``TimeoutError`` ``margin`` seconds before the deadline (never outside an operation), for work that can stop waiting and still answer |
+| ``answer_by(margin, share)`` | ``async with``: ``TimeoutError`` ``margin`` seconds (or ``share`` of the operation's time, if more) before the deadline (never outside an operation), for work that can stop waiting and still answer |
 
 A context variable, so the tasks an operation starts (graphql-core's gathers, DataLoader
 batches, coalesced cache fetches) inherit it, and work started outside any operation (the
@@ -72,7 +72,11 @@ def passed() -> UpstreamTimeout:
     return UpstreamTimeout(f"the operation's deadline{limit} passed before this field was answered")
 
 
-def answer_by(margin: float = ANSWER_MARGIN) -> asyncio.Timeout:
-    """``async with answer_by(0.5):`` raises ``TimeoutError`` ``margin`` s before the deadline."""
+def answer_by(margin: float = ANSWER_MARGIN, share: float = 0.0) -> asyncio.Timeout:
+    """``async with answer_by(0.5):`` raises ``TimeoutError`` ``margin`` s before the deadline,
+    or ``share`` of the operation's whole time before it if that is more."""
     deadline = _DEADLINE.get()
-    return asyncio.timeout_at(None if deadline is None else deadline - margin)
+    if deadline is None:
+        return asyncio.timeout_at(None)
+    seconds = _SECONDS.get()
+    return asyncio.timeout_at(deadline - max(margin, share * (seconds or 0.0)))

@@ -4,7 +4,7 @@
 | --- | --- |
 | ``check_size(n)`` | refuses an empty write or one over ``write_max_items`` before anything is recorded |
 | ``submit(kind, items, options)`` | records the job (nothing sent yet) and wakes the workers |
-| ``wait(job_id)`` | the job once it ended, or as it stands when the process starts stopping or the operation's deadline is near (``WAIT_MARGIN``): the job runs on, the answer carries it |
+| ``wait(job_id)`` | the job once it ended, or as it stands when the process starts stopping or the operation's deadline is near (``WAIT_MARGIN``, ``WAIT_SHARE``): the job runs on, the answer carries it |
 | ``outcome_of(action, ids, state, reason)`` | an item's job state as a mutation's per-item result |
 """
 
@@ -29,8 +29,10 @@ __all__ = [
     "unknown_reason",
 ]
 
-# A caller stops waiting this long before its operation's deadline, to answer with the job.
+# A caller stops waiting this long before its operation's deadline (or a quarter of the
+# operation's time, if more: a busy process may need it), to answer with the job.
 WAIT_MARGIN = 0.5
+WAIT_SHARE = 0.25
 
 _STATUS = {
     ItemState.QUEUED: WriteStatus.QUEUED,
@@ -85,7 +87,7 @@ class JobSubmitter:
 
     async def wait(self, job_id: str) -> Job:
         with contextlib.suppress(TimeoutError):
-            async with deadlines.answer_by(WAIT_MARGIN):
+            async with deadlines.answer_by(WAIT_MARGIN, WAIT_SHARE):
                 return await self.pool.wait(job_id)
         # The answer is due: the job keeps running, and the caller gets it (its id, its state
         # RUNNING, items QUEUED or SENDING) rather than an error that hides it.
