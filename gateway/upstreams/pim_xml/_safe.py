@@ -76,7 +76,9 @@ def parse_root(body: bytes | str, root: str = "pim") -> etree._Element:
     if _has_doctype(data):
         raise bad("a DOCTYPE or entity declaration is not accepted")
     try:
-        element = etree.fromstring(data.strip(), _PARSER)
+        # Only leading blanks stop libxml2 (before an XML declaration); lstrip() hands back
+        # the body itself when there are none, where strip() would copy it for its last newline.
+        element = etree.fromstring(data.lstrip(), _PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise bad(f"malformed XML ({exc})") from exc
     # lxml-stubs lacks DocInfo.doctype.

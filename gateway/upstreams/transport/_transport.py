@@ -459,12 +459,15 @@ class UpstreamTransport:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise self._too_large(response.status_code, label)
-        body = bytearray()
+        chunks: list[bytes] = []
+        size = 0
         async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > cap:
+            size += len(chunk)
+            if size > cap:
                 raise self._too_large(response.status_code, label)
-        return bytes(body)
+            chunks.append(chunk)
+        # One copy at most (none for a body read in one chunk), not one per chunk and another.
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _too_large(self, status: int, label: str) -> _Failure:
         self._count(label, "too_large")
