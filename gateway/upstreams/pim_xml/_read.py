@@ -64,6 +64,13 @@ _ITM, _ITMS, _VAL, _VALS = q("itm"), q("itms"), q("val"), q("vals")
 _NAME, _META, _NODE, _LINKS = q("name"), q("meta"), q("node"), q("links")
 _ARTICLES, _ARTICLE, _VARIANTS, _VARIANT = q("articles"), q("article"), q("variants"), q("variant")
 _I18N = (q("i18N"), q("i18n"))
+_ATTR, _DEFAULT_VAL, _DOMAIN_VALS, _DOMAIN_VAL = (
+    q("attr"),
+    q("defaultVal"),
+    q("domainVals"),
+    q("domainVal"),
+)
+_MULTI_VALUED = q("multiValued")
 
 
 # --- scalars -----------------------------------------------------------------------------
@@ -161,12 +168,28 @@ def _localized(el: Element | None) -> LocalizedText | None:
     return _new_LocalizedText(texts, None if texts else _plain(el))
 
 
+def _by_tag(el: Element) -> dict[object, list[Element]]:
+    """``el``'s children by tag, in document order: ``el.findall(tag)`` for every tag in one
+    walk (find() and findall() compile an ElementPath in Python per call)."""
+    found: dict[object, list[Element]] = {}
+    for child in el:
+        found.setdefault(child.tag, []).append(child)
+    return found
+
+
+def _first(children: dict[object, list[Element]], tag: str) -> Element | None:
+    """What ``el.find(tag)`` answers, from ``_by_tag(el)``."""
+    found = children.get(tag)
+    return None if found is None else found[0]
+
+
 def _domain(el: Element | None) -> DomainValues | None:
     if el is None:
         return None
     values = tuple(
         DomainValue(_required(dv, "tid"), _localized(dv) or LocalizedText())
-        for dv in el.findall(q("domainVal"))
+        for dv in el
+        if dv.tag == _DOMAIN_VAL
     )
     return DomainValues(
         values,
@@ -350,6 +373,7 @@ def _product(el: Element) -> Product:
 
 
 def _attribute(el: Element) -> Attribute:
+    children = _by_tag(el)
     return Attribute(
         key=_required(el, "key"),
         id=_id(el.get("id"), "attr id"),
@@ -360,38 +384,40 @@ def _attribute(el: Element) -> Attribute:
         restriction=el.get("restriction"),
         localized=_bool(el.get("localized"), "attr localized"),
         default_values=tuple(
-            DefaultValue(d.get("tid"), _plain(d)) for d in el.findall(q("defaultVal"))
+            DefaultValue(d.get("tid"), _plain(d)) for d in children.get(_DEFAULT_VAL, ())
         ),
-        domain=_domain(el.find(q("domainVals"))),
+        domain=_domain(_first(children, _DOMAIN_VALS)),
     )
 
 
 def _attribute_definition(el: Element) -> AttributeDefinition:
-    multi = el.find(q("multiValued"))
+    children = _by_tag(el)
+    multi = _first(children, _MULTI_VALUED)
     return AttributeDefinition(
         tid=el.get("tid"),
         type=el.get("type"),
         id=_id(el.get("id"), "attrDef id"),
-        name=_localized(el.find(q("name"))),
-        domain=_domain(el.find(q("domainVals"))),
+        name=_localized(_first(children, _NAME)),
+        domain=_domain(_first(children, _DOMAIN_VALS)),
         multi_valued=None if multi is None else _bool(multi.text or "", "multiValued"),
     )
 
 
 def _node_tree(el: Element) -> Iterable[ClassificationNode]:
     """A node and, depth first, the nodes nested in it (tree answers), all flat."""
+    children = _by_tag(el)
     yield ClassificationNode(
         id=_id(el.get("id"), "node id"),
         tid=el.get("tid"),
         path=el.get("path"),
-        name=_localized(el.find(q("name"))),
+        name=_localized(_first(children, _NAME)),
         classification=el.get("class"),
         classification_tid=el.get("classificationTid"),
         parent_id=_id(el.get("parentId"), "node parentId"),
         parent_path=el.get("parentPath"),
-        attributes=tuple(map(_attribute, el.findall(q("attr")))),
+        attributes=tuple(map(_attribute, children.get(_ATTR, ()))),
     )
-    for child in el.findall(q("node")):
+    for child in children.get(_NODE, ()):
         yield from _node_tree(child)
 
 
