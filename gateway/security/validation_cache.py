@@ -6,7 +6,7 @@
 | rules | depend on | run |
 | --- | --- | --- |
 | graphql-core's specified rules, strawberry's ``MaybeNull`` and ``OneOf`` | the document alone | once per (schema, text, operationName); later requests get copies of the errors |
-| any other (the operation limits: cost reads the variables) | the request | every request |
+| any other (the operation limits: cost reads the variables) | the request | every request; if they refuse, the document's rules are not run |
 
 Nothing from the request but its text and operation name is part of the key, and no
 per-request rule's errors are kept. Errors are handed out as fresh copies: later steps
@@ -81,9 +81,12 @@ class ValidationCache:
         operation_name: str | None,
         rules: Sequence[type[ASTValidationRule]],
     ) -> list[GraphQLError]:
-        """The request's validation errors: its own rules' first, then the document's."""
+        """The request's validation errors: its own rules' if any (a document over a limit is
+        refused without the whole validation, the dearer part), else the document's."""
         per_request = [r for r in rules if r not in _DOCUMENT_RULES]
         errors = run_rules(schema, document, per_request) if per_request else []
+        if errors:
+            return errors
         key: _Key = (schema, query, operation_name)
         with self._lock:
             known = self._errors.get(key)

@@ -422,3 +422,16 @@ def test_validation_stops_after_twenty_errors_with_a_code(prod: GatewayStack) ->
     assert errors[-1]["message"] == (
         "Too many validation errors, error limit reached. Validation aborted."
     )
+
+
+def test_a_document_over_a_limit_is_refused_without_the_whole_validation(
+    prod: GatewayStack,
+) -> None:
+    # 31 aliases (limit 30) and a field Product lacks: the limit alone answers.
+    aliases = " ".join(f"a{i}: tid" for i in range(31))
+    (error,) = _refused(prod, '{ product(tid: "x") { ' + aliases + " variants { nope } } }")
+    assert error["extensions"] == {"code": "MAX_ALIASES_LIMIT", "limit": 30}
+    # Within the limit, validation speaks.
+    aliases = " ".join(f"a{i}: tid" for i in range(30))
+    (error,) = _refused(prod, '{ product(tid: "x") { ' + aliases + " variants { nope } } }")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
