@@ -20,6 +20,7 @@ import importlib.util
 import logging
 import signal
 import socket
+import sys
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -160,6 +161,7 @@ async def serve_gateway(settings: Settings) -> None:
 # Net container allocations between two collections of the youngest generation (Python's
 # default: 700).
 YOUNG_THRESHOLD = 20_000
+SWITCH_INTERVAL = 0.001
 
 
 def tune_collector() -> None:
@@ -179,6 +181,10 @@ def tune_collector() -> None:
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, older, oldest)
+    # New documents are parsed and validated on a thread of their own (``new_documents``):
+    # the event loop waits at most this long for the GIL when it has a request to serve
+    # (Python's default: 5 ms).
+    sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 async def run_worker(settings: Settings) -> None:

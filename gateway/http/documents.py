@@ -49,7 +49,7 @@ class DocumentChecks:
     ) -> None:
         self._schema = schema
         self._introspection = introspection
-        self._parse_limits = (parse_limits or ParseLimits()).for_schema(schema)
+        self.parse_limits = (parse_limits or ParseLimits()).for_schema(schema)
         self._verdict = lru_cache(maxsize=cache_size)(self._inspect)
 
     def errors(self, query: str, operation_name: str | None) -> list[GraphQLError]:
@@ -73,7 +73,7 @@ class DocumentChecks:
 
     def _inspect(self, query: str) -> _Verdict | None:
         try:
-            document = parse_cached(query, self._parse_limits)
+            document = parse_cached(query, self.parse_limits)
         except GraphQLError:
             return None
         operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)

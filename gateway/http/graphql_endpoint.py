@@ -50,6 +50,7 @@ from gateway.http.negotiation import (
     negotiate,
     prefers_event_stream,
 )
+from gateway.http.new_documents import NewDocuments
 from gateway.http.outcomes import Outcome, not_executed, outcome_of, payload_of, status_of
 from gateway.http.params import GraphQLParams, params_from_body, params_from_query
 from gateway.http.persisted import PersistedOperations, Resolved
@@ -58,6 +59,7 @@ from gateway.http.response_cache import ResponseCache
 from gateway.http.sse import EventStreams
 from gateway.http.streams import OpenStreams, install_stream_hook
 from gateway.observability.request_stats import RequestStats, current_request
+from gateway.security.limits import validation_cache_of
 from gateway.security.parsing import ParseLimits
 
 __all__ = ["ContextFactory", "GraphQLEndpoint", "ResultHook"]
@@ -125,6 +127,9 @@ class GraphQLEndpoint:
         # The same lexical limits as the schema's: one parse per text serves both.
         self._checks = DocumentChecks(
             schema._schema, introspection=introspection, parse_limits=parse_limits
+        )
+        self._new_documents = NewDocuments(
+            schema._schema, self._checks.parse_limits, validation_cache_of(schema.extensions)
         )
         self.streams = streams if streams is not None else OpenStreams()
         install_stream_hook(schema)
@@ -299,6 +304,7 @@ class GraphQLEndpoint:
             await self.after_write()
 
     async def _execute(self, method: str, params: GraphQLParams, context: Any) -> Outcome:
+        await self._new_documents.prepare(params.query, params.operation_name)
         if errors := self._checks.errors(params.query, params.operation_name):
             return Outcome(ExecutionResult(data=None, errors=errors), executed=False)
         try:

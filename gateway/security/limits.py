@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, cast
@@ -95,6 +95,7 @@ __all__ = [
     "limit_extensions",
     "limits_rule",
     "strip_suggestions",
+    "validation_cache_of",
 ]
 
 ExtensionFactory = Callable[[], SchemaExtension]
@@ -598,6 +599,15 @@ def _strip_all(errors: list[GraphQLError] | None) -> None:
     # In place: strawberry has already put these very objects into the response it returns.
     for error in errors or ():
         error.message = strip_suggestions(error.message)
+
+
+def validation_cache_of(extensions: Iterable[object]) -> ValidationCache | None:
+    """The ``ValidationCache`` a schema's limits extension keeps (from ``limit_extensions``)."""
+    for factory in extensions:
+        if isinstance(factory, partial) and factory.func is OperationLimitsExtension:
+            found = factory.keywords.get("validations")
+            return found if isinstance(found, ValidationCache) else None
+    return None
 
 
 def limit_extensions(

@@ -35,6 +35,7 @@ __all__ = [
     "ParseLimits",
     "copy_error",
     "field_vocabulary",
+    "is_parsed",
     "parse_cached",
     "parse_within_limits",
 ]
@@ -105,6 +106,12 @@ def parse_cached(query: str, limits: ParseLimits) -> DocumentNode:
         raise
     _keep(key, document)
     return document
+
+
+def is_parsed(query: str, limits: ParseLimits) -> bool:
+    """Whether ``parse_cached(query, limits)`` would answer from what is kept."""
+    with _lock:
+        return (limits, query) in _parsed
 
 
 def _keep(key: tuple[ParseLimits, str], outcome: DocumentNode | GraphQLError) -> None:

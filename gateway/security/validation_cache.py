@@ -93,19 +93,38 @@ class ValidationCache:
             if known is not None:
                 self._errors.move_to_end(key)
         if known is None:
-            document_rules = [r for r in rules if r in _DOCUMENT_RULES]
-            known = tuple(
-                validate(
-                    schema,
-                    document,
-                    [*document_rules, *_STRAWBERRY_RULES],
-                    max_errors=self.max_errors,
-                    hide_suggestions=self.hide_suggestions,
-                )
-            )
+            known = self._document_errors(schema, document, rules)
             if len(query) <= self.max_text:
                 self._keep(key, known)
         return [*errors, *(copy_error(e) for e in known)]
+
+    def prepare(
+        self, schema: GraphQLSchema, document: DocumentNode, query: str, operation_name: str | None
+    ) -> None:
+        """Validate ``document`` by the document rules and keep the errors, unless kept already:
+        ``validate`` then has only the request's own rules to run."""
+        key: _Key = (schema, query, operation_name)
+        with self._lock:
+            if key in self._errors or len(query) > self.max_text:
+                return
+        self._keep(key, self._document_errors(schema, document, specified_rules))
+
+    def _document_errors(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        rules: Sequence[type[ASTValidationRule]],
+    ) -> tuple[GraphQLError, ...]:
+        document_rules = [r for r in rules if r in _DOCUMENT_RULES]
+        return tuple(
+            validate(
+                schema,
+                document,
+                [*document_rules, *_STRAWBERRY_RULES],
+                max_errors=self.max_errors,
+                hide_suggestions=self.hide_suggestions,
+            )
+        )
 
     def _keep(self, key: _Key, errors: tuple[GraphQLError, ...]) -> None:
         with self._lock:
