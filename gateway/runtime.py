@@ -209,6 +209,8 @@ class Runtime:
             await self.shared.aclose()
 
     async def __aenter__(self) -> Runtime:
+        if self.shared is not None:
+            await self.shared.learn_epoch()
         if self.invalidations is not None:
             await self.invalidations.start()
         await self.writes.start()

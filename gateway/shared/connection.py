@@ -11,6 +11,7 @@ backoff and report what they saw in ``health``, which ``/readyz`` shows.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -72,6 +73,9 @@ class SharedRedis:
         # its connections (``CLIENT LIST`` shows ``gateway-<process>``).
         self.process = process or uuid.uuid4().hex
         self.health = RedisHealth()
+        # The deployment-wide epoch this process saw at its start (``learn_epoch``): a
+        # limiter that has not called Redis yet tells a restart by it (``restarted``).
+        self.epoch: str | None = None
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 2.0) -> SharedRedis:
@@ -103,6 +107,26 @@ class SharedRedis:
             self.health.failed(exc)
             raise
         self.health.ok()
+
+    async def learn_epoch(self) -> None:
+        """Remember the deployment's epoch, creating it if this Redis has none (best effort:
+        an unreachable Redis leaves it unknown, and ``restarted`` then says False)."""
+        key = self.key("epoch")
+        with contextlib.suppress(*UNREACHABLE):
+            await self.client.set(key, uuid.uuid4().hex, nx=True)
+            value = await self.client.get(key)
+            self.epoch = value.decode() if isinstance(value, bytes) else value
+
+    async def restarted(self) -> bool:
+        """Whether Redis lost its state since this process started (its epoch is gone or
+        another); the first to notice stores a new one, so the others notice too."""
+        if self.epoch is None:
+            return False
+        key = self.key("epoch")
+        await self.client.set(key, uuid.uuid4().hex, nx=True)
+        value = await self.client.get(key)
+        current = value.decode() if isinstance(value, bytes) else value
+        return current != self.epoch
 
     async def aclose(self) -> None:
         await self.client.aclose()

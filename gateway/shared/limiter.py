@@ -30,6 +30,10 @@ upstream sees more than ``requests`` in a window, the failure ``transport._limit
 and hosts whose clocks disagree disagree about the window. Anchoring to answers needs a
 release step, hence these few lines of Lua.
 
+A process's limiters are made at first use, so one made after a restart knows no epoch of its
+key: the process's own, deployment-wide epoch (``SharedRedis.learn_epoch`` at start) tells it
+that Redis restarted since the process started, and it pauses the key as if it had known it.
+
 Limitation: a process started after a Redis restart, before any process that knew the old
 epoch has called again, does not see the restart and may be admitted at once.
 """
@@ -56,6 +60,8 @@ POLL_SECONDS = 0.05
 _BACKOFF_FIRST = 0.05
 _BACKOFF_MAX = 2.0
 _EPOCH_MS = 86_400_000
+# Sent as the known epoch by a limiter whose process saw Redis restart: never a real one.
+_BEFORE_RESTART = "before-restart"
 
 # KEYS: held, released, pause, epoch. ARGV: limit, window_us, hold_us, member, known epoch.
 # Returns {admitted (0/1), wait_us (-1: unknown, all held), epoch}.
@@ -216,12 +222,17 @@ class RedisRateLimiter:
 
     async def _try(self, member: str) -> tuple[bool, float]:
         """``(admitted, seconds to wait before trying again)``."""
+        known = self._epoch
+        if not known and await self._shared.restarted():
+            # This limiter never called, but its process started before Redis lost its
+            # state: other processes' requests from before may still be in the window.
+            known = _BEFORE_RESTART
         args: list[str | int] = [
             self.rate.requests,
             round(self.window * 1e6),
             round(self.max_hold * 1e6),
             member,
-            self._epoch,
+            known,
             _EPOCH_MS,
         ]
         reply: list[Any] = await self._acquire(keys=self._keys, args=args)

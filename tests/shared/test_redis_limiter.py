@@ -142,6 +142,26 @@ async def test_redis_losing_its_state_pauses_the_key_for_what_was_in_flight(
             pass
 
 
+async def test_a_limiter_first_used_after_a_restart_pauses_if_its_process_started_before(
+    processes: tuple[SharedRedis, SharedRedis],
+) -> None:
+    started_before, _ = processes
+    await started_before.learn_epoch()  # as the runtime does when the process starts
+    assert started_before.epoch is not None and not await started_before.restarted()
+    other = RedisRateLimiter(processes[1], "u:k", SHORT, max_hold=1.0)
+    async with other.slot(max_wait=0.0):
+        pass  # requests of another process, in flight or in the window at the restart
+    async for key in started_before.client.scan_iter(match=f"*{started_before.prefix}:*"):
+        await started_before.client.delete(key)  # as a restart of a Redis without a disk
+    assert await started_before.restarted()
+    # Made at first use, after the restart: it never knew its key's epoch, its process did.
+    late = RedisRateLimiter(started_before, "u:k", SHORT, max_hold=1.0)
+    with pytest.raises(SlotUnavailable) as refused:
+        async with late.slot(max_wait=0.0):
+            pass
+    assert refused.value.retry_after > 0.75  # max_hold + window from the new epoch
+
+
 async def test_without_redis_a_read_is_refused_and_a_write_waits() -> None:
     gone = SharedRedis.from_url(f"redis://127.0.0.1:{unused_port()}/0", timeout=0.5)
     limiter = RedisRateLimiter(gone, "u:k", SHORT, max_hold=1.0)
